@@ -1,0 +1,83 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { InspectionEngine } from '../engine/inspect.js';
+import { humanReport, jsonLine, scanFile } from './scan.js';
+
+export const DEFAULT_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
+
+const USAGE = `Usage:
+  dlp scan [--config DIR] [--mail-from ADDR] [--rcpt ADDR]... [--json] FILE.eml...
+
+Inspects saved messages exactly as the relay would, with the same engine and configuration.
+  --config DIR      directory holding dlp.yaml (default: ${DEFAULT_CONFIG_DIR})
+  --mail-from ADDR  envelope sender (default: the From: address)
+  --rcpt ADDR       envelope recipient, repeatable (default: To:, Cc: and Bcc:)
+  --json            one JSON object per file, one per line
+Exit status: 0 every file inspected, 1 a file could not be read or parsed, 2 usage or configuration error.
+`;
+
+interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const STDIO: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** The `dlp` command. Returns the exit status. */
+export async function main(argv: string[], io: Output = STDIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (command !== 'scan') {
+    io.err(`dlp: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
+    return 2;
+  }
+  let args;
+  try {
+    args = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        'mail-from': { type: 'string' },
+        rcpt: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.err(`dlp scan: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (args.positionals.length === 0) {
+    io.err(`dlp scan: no message files given\n${USAGE}`);
+    return 2;
+  }
+
+  let engine: InspectionEngine;
+  try {
+    engine = new InspectionEngine(loadConfig(args.values.config ?? DEFAULT_CONFIG_DIR));
+  } catch (error) {
+    io.err(`dlp scan: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+
+  let status = 0;
+  for (const file of args.positionals) {
+    const result = await scanFile(engine, file, {
+      ...(args.values['mail-from'] !== undefined ? { mailFrom: args.values['mail-from'] } : {}),
+      rcptTo: args.values.rcpt ?? [],
+    });
+    if ('error' in result) status = 1;
+    io.out(args.values.json ? `${jsonLine(result)}\n` : humanReport(result));
+  }
+  return status;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { ACTIONS } from '../engine/types.js';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const domainList = z.array(nonEmpty);
+const patternEntry = z.strictObject({ id: nonEmpty, pattern: nonEmpty, client: z.string().optional() });
+
+const headerMarker = z.strictObject({ id: nonEmpty, header: nonEmpty, pattern: nonEmpty.optional() });
+
+/** What a trust may set for one rule in config/dlp.yaml. */
+export const ruleOverrideSchema = z.strictObject({
+  action: z.enum(ACTIONS).optional(),
+  clause: nonEmpty.optional(),
+  reason: nonEmpty.optional(),
+  guidance: nonEmpty.optional(),
+  thresholds: z.record(z.string(), z.number().int().positive()).optional(),
+});
+
+/** config/dlp.yaml: the trust's own configuration, read by the relay and the CLI alike. */
+export const dlpConfigSchema = z.strictObject({
+  mode: z.enum(['enforce', 'monitor']).default('enforce'),
+  organisation: z.strictObject({
+    name: nonEmpty,
+    internal_domains: domainList.min(1, 'list at least one of the trust\'s own mail domains'),
+    dpo_contact: nonEmpty.optional(),
+    policy_url: nonEmpty.optional(),
+  }),
+  recipients: z
+    .strictObject({
+      trusted_domains: domainList.optional(),
+      extra_trusted_domains: domainList.optional(),
+      personal_domains: domainList.optional(),
+      extra_personal_domains: domainList.optional(),
+    })
+    .default({}),
+  roster: z
+    .strictObject({
+      file: nonEmpty.optional(),
+      files: z.array(nonEmpty).optional(),
+    })
+    .optional(),
+  rules: z.record(z.string(), ruleOverrideSchema).default({}),
+  forwarding: z
+    .strictObject({
+      extra_separators: z.array(patternEntry).optional(),
+      extra_subject_prefixes: z
+        .strictObject({ forward: z.array(nonEmpty).optional(), reply: z.array(nonEmpty).optional() })
+        .optional(),
+    })
+    .default({}),
+  inspection: z
+    .strictObject({
+      timeout_ms: z.number().int().min(100).max(300_000).default(20_000),
+      max_html_chars: z.number().int().positive().default(5_000_000),
+    })
+    .default({ timeout_ms: 20_000, max_html_chars: 5_000_000 }),
+});
+export type DlpConfigFile = z.infer<typeof dlpConfigSchema>;
+
+/** rules/rules.yaml: the shipped rule definitions. */
+export const ruleDefinitionsSchema = z.record(
+  z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'rule ids are lower-case words joined by hyphens'),
+  z.strictObject({
+    description: nonEmpty,
+    action: z.enum(ACTIONS),
+    clause: nonEmpty,
+    reason: nonEmpty,
+    guidance: nonEmpty,
+    thresholds: z.record(z.string(), z.number().int().positive()).optional(),
+  }),
+);
+export type RuleDefinitionsFile = z.infer<typeof ruleDefinitionsSchema>;
+
+/** rules/forwarding.yaml: what clients and servers write when they forward. */
+export const forwardingMarkersSchema = z.strictObject({
+  subject_prefixes: z.strictObject({ forward: z.array(nonEmpty), reply: z.array(nonEmpty) }),
+  separators: z.array(patternEntry),
+  quote_separators: z.array(patternEntry),
+  html_markers: z.array(patternEntry),
+  header_block_fields: z.strictObject({
+    from: z.array(nonEmpty).min(1),
+    sent: z.array(nonEmpty).min(1),
+    to: z.array(nonEmpty).min(1),
+    cc: z.array(nonEmpty).min(1),
+    subject: z.array(nonEmpty).min(1),
+  }),
+  forward_headers: z.array(headerMarker),
+  auto_forward_headers: z.array(headerMarker),
+  auto_forward_envelope_senders: z.array(patternEntry),
+});
+export type ForwardingMarkersFile = z.infer<typeof forwardingMarkersSchema>;

@@ -1,0 +1,134 @@
+/** Types shared by the engine, the detectors, the policy and the adapters. */
+
+/** What the relay may do with a message, from mildest to most severe. */
+export const ACTIONS = ['pass', 'warn', 'hold', 'reject'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export function actionSeverity(action: Action): number {
+  return ACTIONS.indexOf(action);
+}
+
+export function mostSevere(actions: Iterable<Action>): Action {
+  let worst: Action = 'pass';
+  for (const action of actions) if (actionSeverity(action) > actionSeverity(worst)) worst = action;
+  return worst;
+}
+
+export type Mode = 'enforce' | 'monitor';
+
+/** The SMTP envelope: the addresses the message is really going to, which may differ from its headers. */
+export interface Envelope {
+  /** MAIL FROM; empty string for the null reverse-path. */
+  mailFrom: string;
+  rcptTo: string[];
+}
+
+export const RECIPIENT_CLASSES = ['internal', 'trusted', 'personal', 'external'] as const;
+export type RecipientClass = (typeof RECIPIENT_CLASSES)[number];
+
+export interface ClassifiedRecipient {
+  address: string;
+  domain: string;
+  class: RecipientClass;
+  /** Why it has that class, in words a DPO can read ("gmail.com is on the personal-domain list"). */
+  because: string;
+  /** The roster lists this address as a parent/carer contact of at least one pupil. */
+  knownContact: boolean;
+}
+
+export const FINDING_KINDS = [
+  'pupil-name',
+  'upn',
+  'uln',
+  'nhs-number',
+  'ni-number',
+  'date-of-birth',
+  'special-category',
+  'contact-details',
+  'encrypted-attachment',
+  'unscannable-attachment',
+  'password-in-message',
+  'forwarded',
+  'auto-forwarded',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** Where a finding was seen: `subject`, `body`, `headers`, `attachment:<name>` (nested `attachment:<outer>/<inner>`). */
+export type FindingLocation = 'subject' | 'body' | 'headers' | 'envelope' | `attachment:${string}`;
+
+export interface Finding {
+  kind: FindingKind;
+  location: FindingLocation;
+  /** What was found, safe to show a reviewer or log: redacted, never message content verbatim when it is personal data. */
+  excerpt: string;
+  /** Stable name of the evidence that produced it (`gmail-forward-separator`), for tuning and tests. */
+  evidence: string;
+  /**
+   * When set, the finding concerns only these envelope recipients (lower-case addresses):
+   * a quoted thread is a forward only for recipients who were not part of it.
+   */
+  recipients?: string[];
+  /** The roster pupil it refers to, when known (from the personal-data detectors). */
+  pupilId?: string;
+}
+
+export interface AttachmentSummary {
+  filename: string;
+  contentType: string;
+  size: number;
+  /** An attached message (message/rfc822, or a file named .eml). */
+  isMessage: boolean;
+  content: Buffer;
+}
+
+export interface HeaderLine {
+  /** Lower-case header name. */
+  name: string;
+  /** Unfolded, undecoded value. */
+  value: string;
+}
+
+/** An address from a header, lower-cased, with its display name ('' when none). */
+export interface Mailbox {
+  address: string;
+  name: string;
+}
+
+/** A parsed message in the shape every detector reads. */
+export interface NormalisedMessage {
+  headers: HeaderLine[];
+  subject: string;
+  from: Mailbox[];
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  /** The text/plain parts (mailparser converts a lone HTML root part to text too). */
+  text: string;
+  /** The text/html parts as sent: read as data, never rendered. */
+  html: string;
+  /** The HTML parts as plain text, so detectors see what a reader sees even when the text part is thin. */
+  htmlText: string;
+  attachments: AttachmentSummary[];
+  size: number;
+}
+
+export interface RuleFired {
+  id: string;
+  action: Action;
+  reason: string;
+  clause: string;
+  guidance: string;
+  /** Envelope recipients that made the rule fire. */
+  recipients: string[];
+}
+
+export interface Verdict {
+  reference: string;
+  /** The most severe action of the rules that fired, as policy says; in monitor mode it is recorded, not enforced. */
+  action: Action;
+  mode: Mode;
+  rules: RuleFired[];
+  findings: Finding[];
+  recipients: ClassifiedRecipient[];
+  timings: { parseMs: number; detectMs: number; totalMs: number };
+}

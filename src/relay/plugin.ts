@@ -1,0 +1,146 @@
+/**
+ * The Haraka adapter. plugins/dlp.js re-exports this module; Haraka calls `register` with
+ * `this` bound to the plugin object, and the hooks with (next, connection). It only does
+ * I/O: read the message, call the engine, map the verdict to a reply. Decisions live in
+ * the engine and in ./smtp-reply.ts.
+ */
+import { join } from 'node:path';
+import constants from 'haraka-constants';
+import DSN from 'haraka-dsn';
+import { CONFIG_FILE_NAME, loadConfig } from '../config/load.js';
+import { InspectionEngine } from '../engine/inspect.js';
+import { newReference } from '../engine/reference.js';
+import type { Verdict } from '../engine/types.js';
+import { verdictLogRecord } from './log-record.js';
+import { decide, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+
+/** @haraka/email-address has `address` as a getter; older Haraka had a method. */
+interface HarakaAddress {
+  address: string | null | (() => string | null);
+  isNull?(): boolean;
+}
+
+function addressOf(address: HarakaAddress | null | undefined): string {
+  if (!address || address.isNull?.()) return '';
+  const value = typeof address.address === 'function' ? address.address() : address.address;
+  return (value ?? '').toLowerCase();
+}
+interface HarakaTransaction {
+  uuid: string;
+  mail_from: HarakaAddress;
+  rcpt_to: HarakaAddress[];
+  data_bytes: number;
+  notes: Record<string, unknown>;
+  message_stream: { get_data(cb: (data: Buffer) => void): void };
+  add_header(name: string, value: string): void;
+  remove_header(name: string): void;
+  results: { add(plugin: unknown, result: Record<string, unknown>): void };
+}
+interface HarakaConnection {
+  transaction: HarakaTransaction | null;
+  loginfo(plugin: unknown, message: string): void;
+  logerror(plugin: unknown, message: string): void;
+}
+type Next = (code?: number, message?: unknown) => void;
+
+export interface DlpPlugin {
+  config: { root_path: string; get(name: string, type: string, cb: () => void): unknown };
+  register_hook(hook: string, method: string): void;
+  loginfo(message: string): void;
+  logerror(message: string): void;
+  logcrit(message: string): void;
+  engine?: InspectionEngine;
+  [key: string]: unknown;
+}
+
+export function register(this: DlpPlugin): void {
+  // A configuration that does not load stops Haraka from starting: never run with a guess.
+  this.engine = buildEngine(configDir(this));
+  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${this.engine.config.mode})`);
+  this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
+  this.register_hook('data_post', 'inspect_message');
+}
+
+/** Haraka's install directory (`haraka -c DIR`) holds config/; the plugin's own config object points at Haraka's defaults. */
+function configDir(plugin: DlpPlugin): string {
+  return process.env['HARAKA'] ? join(process.env['HARAKA'], 'config') : plugin.config.root_path;
+}
+
+function buildEngine(configDir: string): InspectionEngine {
+  return new InspectionEngine(loadConfig(configDir));
+}
+
+/** On a change to dlp.yaml: use the new configuration if it is valid, else keep the old one and say why. */
+export function reloadConfig(this: DlpPlugin): void {
+  try {
+    this.engine = buildEngine(configDir(this));
+    this.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${this.engine.config.mode})`);
+  } catch (error) {
+    this.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${String(error instanceof Error ? error.message : error)}`);
+  }
+}
+
+export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
+  // Haraka treats a synchronous throw in a hook as "carry on" and delivers: nothing here may throw.
+  const reference = newReference();
+  const started = Date.now();
+  let answered = false;
+  let timer: NodeJS.Timeout | undefined;
+  let mailFrom = '';
+  let rcptTo: string[] = [];
+  const txn = connection.transaction;
+
+  const answer = (decision: RelayDecision, outcome: string, verdict?: Verdict, error?: unknown): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    try {
+      const record = verdictLogRecord({
+        reference,
+        mailFrom,
+        rcptTo,
+        size: txn?.data_bytes ?? 0,
+        outcome,
+        elapsedMs: Date.now() - started,
+        ...(verdict ? { verdict } : {}),
+        ...(error ? { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } : {}),
+      });
+      (error ? connection.logerror : connection.loginfo).call(connection, this, JSON.stringify(record));
+      txn?.results.add(this, { ...(decision.kind === 'deliver' ? { pass: outcome } : { fail: outcome }), ref: reference });
+      if (verdict && txn) txn.notes['dlp'] = verdict;
+      if (decision.kind === 'deliver' && txn) {
+        txn.remove_header(VERDICT_HEADER); // a sender must not be able to forge our verdict
+        txn.add_header(VERDICT_HEADER, decision.header);
+        return next();
+      }
+    } catch (failure) {
+      connection.logerror(this, `dlp: could not apply the verdict: ${String(failure)}`);
+    }
+    const refusal = decision.kind === 'refuse' ? decision : inspectionFailed(reference, 'error');
+    const [cls, subject, detail] = refusal.enhanced;
+    return next(cls === 5 ? constants.DENY : constants.DENYSOFT, DSN.create(refusal.code, refusal.lines, subject, detail));
+  };
+
+  try {
+    const engine = this.engine;
+    if (!txn || !engine) throw new Error('no transaction or no engine');
+    mailFrom = addressOf(txn.mail_from);
+    rcptTo = txn.rcpt_to.map(addressOf);
+    timer = setTimeout(
+      () => answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${engine.config.inspection.timeoutMs} ms`)),
+      engine.config.inspection.timeoutMs,
+    );
+    txn.message_stream.get_data((raw) => {
+      engine
+        .inspect(raw, { mailFrom, rcptTo }, reference)
+        .then((verdict) => {
+          const decision = decide(verdict);
+          const outcome = verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action;
+          answer(decision, outcome, verdict);
+        })
+        .catch((error: unknown) => answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error));
+    });
+  } catch (error) {
+    answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
+  }
+}

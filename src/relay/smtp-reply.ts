@@ -1,0 +1,84 @@
+import type { Verdict } from '../engine/types.js';
+
+export const VERDICT_HEADER = 'X-DLP-Verdict';
+
+/** What the relay does with a message, decided from the verdict alone (no SMTP objects here). */
+export type RelayDecision = { kind: 'deliver'; header: string } | Refusal;
+export interface Refusal {
+  kind: 'refuse';
+  code: 550 | 451;
+  enhanced: [number, number, number];
+  lines: string[];
+}
+
+// One SMTP reply line is at most 512 octets with its code; leave room for "550-5.7.1 ".
+const MAX_LINE = 480;
+
+/** Maps a verdict to the SMTP outcome: reject → 550 5.7.1, hold → 451 4.7.1 (until the quarantine exists), else deliver. */
+export function decide(verdict: Verdict): RelayDecision {
+  const header = verdictHeader(verdict);
+  if (verdict.mode === 'monitor') return { kind: 'deliver', header };
+  switch (verdict.action) {
+    case 'pass':
+    case 'warn':
+      return { kind: 'deliver', header };
+    case 'reject': {
+      const fired = verdict.rules.filter((r) => r.action === 'reject');
+      return {
+        kind: 'refuse',
+        code: 550,
+        enhanced: [5, 7, 1],
+        lines: [
+          ...fired.map((r) => `Not sent: [${r.id}] ${r.reason} Ref ${verdict.reference}`),
+          ...fired.map((r) => `Policy: ${r.clause}`),
+        ].map(smtpSafe),
+      };
+    }
+    case 'hold': {
+      const fired = verdict.rules.filter((r) => r.action === 'hold');
+      return {
+        kind: 'refuse',
+        code: 451,
+        enhanced: [4, 7, 1],
+        lines: [
+          ...fired.map((r) => `Not sent yet: [${r.id}] ${r.reason} Ref ${verdict.reference}`),
+          'The message needs review by the Data Protection Officer and the review queue is not available: it will be retried.',
+        ].map(smtpSafe),
+      };
+    }
+  }
+}
+
+/** The 451 for a message whose inspection could not finish: the sending server keeps it and retries. */
+export function inspectionFailed(reference: string, why: 'error' | 'timeout'): Refusal {
+  const what = why === 'timeout' ? 'took too long to check' : 'could not be checked';
+  return {
+    kind: 'refuse',
+    code: 451,
+    enhanced: [4, 3, 0],
+    lines: [smtpSafe(`The message ${what} for personal data and has not been sent; it will be retried. Ref ${reference}`)],
+  };
+}
+
+/** `X-DLP-Verdict` value: action, the rules that fired (warn), and the reference. Never message content. */
+export function verdictHeader(verdict: Verdict): string {
+  if (verdict.mode === 'monitor') return `monitor; ref=${verdict.reference}`;
+  const rules = verdict.rules.map((r) => r.id);
+  return rules.length > 0
+    ? `${verdict.action}; rules=${rules.join(',')}; ref=${verdict.reference}`
+    : `${verdict.action}; ref=${verdict.reference}`;
+}
+
+/** SMTP replies are 7-bit: fold typography to ASCII, drop control characters, cap the length. */
+export function smtpSafe(text: string): string {
+  const ascii = text
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[\u2013\u2014]/g, '-')
+    .replace(/\u00a7/g, 's.')
+    .replace(/\s+/g, ' ')
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim();
+  return ascii.length > MAX_LINE ? `${ascii.slice(0, MAX_LINE - 3)}...` : ascii;
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InspectionEngine } from '../../src/engine/inspect.js';
+import type { Envelope, Finding } from '../../src/engine/types.js';
+import { subjectIntent } from '../../src/detectors/forwarding/subject.js';
+import { configFrom } from '../support/config.js';
+import { FIXTURES } from '../support/paths.js';
+
+const engine = new InspectionEngine(configFrom());
+const STAFF = 's.jones@example-trust.org.uk';
+const OWN_GMAIL = 'sarah.jones1984@gmail.com';
+
+async function findingsFor(file: string, envelope: Envelope, edit: (raw: string) => string = (r) => r): Promise<Finding[]> {
+  const raw = edit(readFileSync(join(FIXTURES, 'forwarding', file), 'latin1'));
+  return (await engine.inspect(Buffer.from(raw, 'latin1'), envelope)).findings;
+}
+
+/** The fixture with its subject's reply/forward prefixes removed: a forward whose subject lost its prefix. */
+const withoutSubjectPrefix = (raw: string): string =>
+  raw.replace(/^Subject: *(?:(?:FW|Fw|Fwd|RE|Re) *: *)+/m, 'Subject: ');
+
+// Each row: fixture (see test/fixtures/forwarding/SOURCES.md), envelope recipient, the
+// evidence the detectors must report, and whether that evidence survives the subject
+// prefix being deleted.
+const FORWARDS: Array<[file: string, rcpt: string, evidence: string[], bodyEvidence: string | null]> = [
+  ['outlook-original-message.eml', OWN_GMAIL, ['subject-forward-prefix', 'outlook-original-message'], 'outlook-original-message'],
+  ['outlook-header-block.eml', OWN_GMAIL, ['subject-forward-prefix', 'quoted-header-block'], 'quoted-header-block'],
+  ['outlook-header-block-no-prefix.eml', 'tom.griffiths.pe@hotmail.co.uk', ['quoted-header-block'], 'quoted-header-block'],
+  ['outlook-reply-new-recipient.eml', 'markpatel77@hotmail.co.uk', ['quoted-header-block'], 'quoted-header-block'],
+  ['outlook-web-forward.eml', OWN_GMAIL, ['subject-forward-prefix', 'quoted-header-block'], 'quoted-header-block'],
+  ['outlook-mac-forward.eml', OWN_GMAIL, ['subject-forward-prefix', 'quoted-header-block'], 'quoted-header-block'],
+  ['gmail-forward.eml', OWN_GMAIL, ['subject-forward-prefix', 'forwarded-message-line'], 'forwarded-message-line'],
+  ['gmail-forward-no-prefix.eml', OWN_GMAIL, ['forwarded-message-line'], 'forwarded-message-line'],
+  ['apple-mail-forward.eml', OWN_GMAIL, ['subject-forward-prefix', 'apple-mail-forward-intro'], 'apple-mail-forward-intro'],
+  ['iphone-forward.eml', OWN_GMAIL, ['subject-forward-prefix', 'apple-mail-forward-intro'], 'apple-mail-forward-intro'],
+  ['thunderbird-forward-inline.eml', OWN_GMAIL, ['subject-forward-prefix', 'thunderbird-forwarded-message-id', 'forwarded-message-line'], 'forwarded-message-line'],
+  ['thunderbird-forward-attachment.eml', OWN_GMAIL, ['subject-forward-prefix', 'thunderbird-forwarded-message-id', 'attached-message'], 'attached-message'],
+  ['yahoo-forward.eml', OWN_GMAIL, ['subject-forward-prefix', 'forwarded-message-line'], 'forwarded-message-line'],
+  ['attached-eml-octet-stream.eml', OWN_GMAIL, ['attached-message'], 'attached-message'],
+];
+
+const AUTO_FORWARDS: Array<[file: string, envelope: Envelope, evidence: string[]]> = [
+  ['exchange-inbox-rule-forward.eml', { mailFrom: STAFF, rcptTo: [OWN_GMAIL] }, ['exchange-inbox-rule', 'exchange-mailbox-rules-agent']],
+  ['exchange-inbox-rule-redirect.eml', { mailFrom: STAFF, rcptTo: [OWN_GMAIL] }, ['resent-headers', 'exchange-inbox-rule']],
+  [
+    'gmail-auto-forward.eml',
+    { mailFrom: 's.jones+caf_=sarah.jones1984=gmail.com@example-trust.org.uk', rcptTo: [OWN_GMAIL] },
+    ['gmail-auto-forward', 'delivered-to-header', 'gmail-auto-forward-envelope'],
+  ],
+  [
+    'sieve-redirect.eml',
+    { mailFrom: 'SRS0=Qm3x=VX=catering.example=orders@example-trust.org.uk', rcptTo: [OWN_GMAIL] },
+    ['sieve-redirect', 'delivered-to-header', 'srs-envelope-sender'],
+  ],
+];
+
+describe('forwarding detection on realistic client output', () => {
+  it.each(FORWARDS)('%s is a forward to %s', async (file, rcpt, evidence) => {
+    const findings = await findingsFor(file, { mailFrom: STAFF, rcptTo: [rcpt] });
+    expect(findings.every((f) => f.kind === 'forwarded')).toBe(true);
+    expect(findings.map((f) => f.evidence)).toEqual(expect.arrayContaining(evidence));
+  });
+
+  it.each(FORWARDS)('%s is still a forward when the subject loses its prefix', async (file, rcpt, _, bodyEvidence) => {
+    const findings = await findingsFor(file, { mailFrom: STAFF, rcptTo: [rcpt] }, withoutSubjectPrefix);
+    expect(findings.map((f) => f.evidence)).not.toContain('subject-forward-prefix');
+    expect(findings.map((f) => f.evidence)).toContain(bodyEvidence);
+  });
+
+  it.each(AUTO_FORWARDS)('%s is an automatic forward', async (file, envelope, evidence) => {
+    const findings = await findingsFor(file, envelope);
+    const auto = findings.filter((f) => f.kind === 'auto-forwarded');
+    expect(auto.map((f) => f.evidence).sort()).toEqual([...evidence].sort());
+  });
+
+  it.each([
+    ['outlook-reply.eml', 'emma.clarke82@gmail.com', 'an Outlook reply to the parent who wrote the quoted mail'],
+    ['gmail-reply.eml', 'emma.clarke82@gmail.com', 'a Gmail reply to the parent who wrote'],
+    ['plain-new-message.eml', 'emma.clarke82@gmail.com', 'a new message'],
+    ['newsletter-mentions-forwarding.eml', 'j.bennett@hotmail.co.uk', 'a newsletter that says "forward" and has Date: and From: lines'],
+  ])('%s to %s is not a forward (%s)', async (file, rcpt) => {
+    expect(await findingsFor(file, { mailFrom: STAFF, rcptTo: [rcpt] })).toEqual([]);
+  });
+
+  it('judges a quoted thread per recipient: a forward only for the one who was not in it', async () => {
+    const findings = await findingsFor('outlook-reply.eml', { mailFrom: STAFF, rcptTo: ['emma.clarke82@gmail.com', OWN_GMAIL] });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ kind: 'forwarded', location: 'body', recipients: [OWN_GMAIL] });
+  });
+
+  it('never quotes message content in a finding', async () => {
+    const raw = readFileSync(join(FIXTURES, 'forwarding/outlook-header-block-no-prefix.eml'), 'latin1');
+    const quotedName = /^From: (.+?) </m.exec(raw.split('\n\n').slice(1).join('\n\n'))?.[1];
+    const findings = await findingsFor('outlook-header-block-no-prefix.eml', { mailFrom: STAFF, rcptTo: ['tom.griffiths.pe@hotmail.co.uk'] });
+    for (const finding of findings) {
+      expect(finding.excerpt).not.toMatch(/@/);
+      if (quotedName) expect(finding.excerpt).not.toContain(quotedName);
+    }
+  });
+});
+
+describe('subjectIntent', () => {
+  const prefixes = { forward: new Set(['FW', 'FWD', 'WG', 'TR']), reply: new Set(['RE', 'AW']) };
+  it.each([
+    ['FW: minutes', 'forward'],
+    ['Fwd: minutes', 'forward'],
+    ['fwd:minutes', 'forward'],
+    ['FWD : minutes', 'forward'],
+    ['WG: Protokoll', 'forward'],
+    ['[EXTERNAL] FW: minutes', 'forward'],
+    ['FW[2]: minutes', 'forward'],
+    ['FW： minutes', 'forward'],
+    ['RE: FW: minutes', 'reply'],
+    ['Re: Fwd: minutes', 'reply'],
+    ['AW: Frage', 'reply'],
+    ['Note: FW: minutes', 'new'],
+    ['Forwarding address for the trip', 'new'],
+    ['FWIW the trip is on', 'new'],
+    ['', 'new'],
+  ])('%j is %s', (subject, intent) => {
+    expect(subjectIntent(subject, prefixes).intent).toBe(intent);
+  });
+});

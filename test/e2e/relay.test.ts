@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HarakaRelay, RelayExitedError } from '../support/haraka-relay.js';
+import { FIXTURES } from '../support/paths.js';
+import { crlf, sendRaw } from '../support/send.js';
+import { SmtpSink } from '../support/smtp-sink.js';
+
+const DLP_YAML = `mode: enforce
+organisation:
+  name: Test Academy Trust
+  internal_domains: [example-trust.org.uk]
+rules:
+  forward-to-personal-address: { action: reject }
+`;
+
+const STAFF = 's.jones@example-trust.org.uk';
+const fixture = (name: string): Buffer => crlf(readFileSync(join(FIXTURES, name)));
+
+const ORDINARY = crlf(`From: Sarah Jones <${STAFF}>
+To: Mr Patel <r.patel@riverside.example.com>
+Subject: Year 7 trip to the science museum
+Date: Mon, 23 Nov 2026 09:12:44 +0000
+Message-ID: <ordinary-1@example-trust.org.uk>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Dear Mr Patel,
+
+Thank you for confirming the coach for Thursday — we leave at 8.45.
+A line with trailing spaces   
+.A line that starts with a dot
+
+Kind regards,
+Sarah
+`);
+
+describe('relay end to end (real Haraka, real SMTP)', () => {
+  const sink = new SmtpSink();
+  let relay: HarakaRelay;
+
+  beforeAll(async () => {
+    await sink.start();
+    relay = await new HarakaRelay({ dlpYaml: DLP_YAML, smarthostPort: sink.port }).start();
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await sink.stop();
+  });
+  afterEach(() => {
+    sink.received.length = 0;
+  });
+
+  it('refuses a forward to a gmail address with 550 5.7.1, the rule id, the reason and a reference', async () => {
+    const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
+    expect(result.accepted).toBe(false);
+    expect(result.code).toBe(550);
+    expect(result.response).toMatch(/5\.7\.1 Not sent: \[forward-to-personal-address\] School email must not be forwarded/);
+    expect(result.response).toMatch(/Ref DLP-[0-9A-Z]{5}-[0-9A-Z]{5}/);
+    expect(result.response).toMatch(/Policy: ICT Policy 4\.5\.2/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('delivers an ordinary message byte for byte, with only the trace and verdict headers added', async () => {
+    const result = await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, ORDINARY);
+    expect(result).toMatchObject({ accepted: true, code: 250 });
+    const [received] = await sink.waitFor(1);
+    expect(received!.rcptTo).toEqual(['r.patel@riverside.example.com']);
+    expect(received!.mailFrom).toBe(STAFF);
+    // Haraka adds its Received trace header on top and our verdict header at the end of the
+    // header block; every other byte, headers and body, is the original.
+    const [headers, body] = splitMessage(received!.raw);
+    const [originalHeaders, originalBody] = splitMessage(ORDINARY);
+    expect(body.equals(originalBody)).toBe(true);
+    const fields = headerFields(headers);
+    expect(fields[0]).toMatch(/^Received: from mail\.example-trust\.org\.uk .*by relay\.test \(Haraka/s);
+    expect(fields.at(-1)).toMatch(/^X-DLP-Verdict: pass; ref=DLP-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    expect(fields.slice(1, -1)).toEqual(headerFields(originalHeaders));
+  });
+
+  it('delivers a reply to someone who took part in the quoted thread', async () => {
+    const result = await sendRaw(relay.port, { from: STAFF, to: ['emma.clarke82@gmail.com'] }, fixture('forwarding/outlook-reply.eml'));
+    expect(result).toMatchObject({ accepted: true, code: 250 });
+    await sink.waitFor(1);
+  });
+
+  it('refuses an automatic forward made by an Exchange inbox rule', async () => {
+    const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/exchange-inbox-rule-forward.eml'));
+    expect(result.code).toBe(550);
+    expect(result.response).toContain('[forward-to-personal-address]');
+  });
+
+  it('replaces a verdict header forged by the sender', async () => {
+    const forged = Buffer.concat([crlf('X-DLP-Verdict: pass; ref=FORGED\n'), ORDINARY]);
+    await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, forged);
+    const [received] = await sink.waitFor(1);
+    expect(received!.raw.toString()).not.toContain('FORGED');
+    expect(received!.raw.toString()).toMatch(/X-DLP-Verdict: pass; ref=DLP-/);
+  });
+
+  it('refuses to relay for a client that is not on the allow list', async () => {
+    const nodemailer = (await import('nodemailer')).default;
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: relay.port, ignoreTLS: true, localAddress: '127.0.0.2' });
+    await expect(transport.sendMail({ envelope: { from: STAFF, to: ['r.patel@riverside.example.com'] }, raw: ORDINARY })).rejects.toMatchObject({
+      responseCode: expect.any(Number),
+    });
+    transport.close();
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('logs one structured line per message with the reference, classes and rules but no content', async () => {
+    const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
+    const reference = /Ref (DLP-[0-9A-Z-]{11})/.exec(result.response)![1]!;
+    const line = relay.output.split('\n').find((l) => l.includes(reference) && l.includes('"event":"dlp-verdict"'));
+    expect(line).toBeDefined();
+    const record = JSON.parse(line!.slice(line!.indexOf('{'))) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      ref: reference,
+      sender: STAFF,
+      recipients: [{ domain: 'gmail.com', class: 'personal' }],
+      verdict: 'reject',
+      outcome: 'reject',
+      rules: ['forward-to-personal-address'],
+    });
+    expect(record['timings_ms']).toMatchObject({ totalMs: expect.any(Number) });
+    const subject = /^Subject: (.*)$/m.exec(readFileSync(join(FIXTURES, 'forwarding/gmail-forward.eml'), 'utf8'))![1]!;
+    expect(line).not.toContain(subject);
+    expect(line).not.toContain('sarah.jones1984');
+  });
+});
+
+describe('relay: actions and modes', () => {
+  const sink = new SmtpSink();
+  beforeAll(() => sink.start());
+  afterAll(() => sink.stop());
+  afterEach(() => {
+    sink.received.length = 0;
+  });
+
+  it('answers hold with 451 4.7.1 and delivers nothing until the review queue exists', async () => {
+    const relay = await new HarakaRelay({
+      dlpYaml: DLP_YAML.replace('{ action: reject }', '{ action: hold }'),
+      smarthostPort: sink.port,
+    }).start();
+    try {
+      const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
+      expect(result.code).toBe(451);
+      expect(result.response).toMatch(/4\.7\.1 .*\[forward-to-personal-address\]/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sink.received).toHaveLength(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('delivers everything in monitor mode, with the verdict recorded', async () => {
+    const relay = await new HarakaRelay({ dlpYaml: DLP_YAML.replace('mode: enforce', 'mode: monitor'), smarthostPort: sink.port }).start();
+    try {
+      const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
+      expect(result.code).toBe(250);
+      const [received] = await sink.waitFor(1);
+      expect(received!.raw.toString()).toMatch(/X-DLP-Verdict: monitor; ref=DLP-/);
+      expect(relay.output).toMatch(/"mode":"monitor","verdict":"reject","outcome":"monitor-reject"/);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('answers 451 and delivers nothing when inspection fails', async () => {
+    const relay = await new HarakaRelay({
+      dlpYaml: DLP_YAML,
+      smarthostPort: sink.port,
+      pluginsDir: join(FIXTURES, 'haraka-plugins-failing-engine'),
+    }).start();
+    try {
+      const result = await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, ORDINARY);
+      expect(result.code).toBe(451);
+      expect(result.response).toMatch(/4\.3\.0 The message could not be checked .* Ref DLP-/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sink.received).toHaveLength(0);
+      expect(relay.output).toContain('injected inspection failure');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('reloads a changed dlp.yaml, and keeps the old configuration when the change is invalid', async () => {
+    const relay = await new HarakaRelay({ dlpYaml: DLP_YAML, smarthostPort: sink.port }).start();
+    try {
+      const forward = fixture('forwarding/gmail-forward.eml');
+      const envelope = { from: STAFF, to: ['sarah.jones1984@gmail.com'] };
+      expect((await sendRaw(relay.port, envelope, forward)).code).toBe(550);
+
+      relay.writeConfig('dlp.yaml', DLP_YAML.replace('mode: enforce', 'mode: sometimes'));
+      await waitForOutput(relay, /previous configuration stays in force.*mode/);
+      expect((await sendRaw(relay.port, envelope, forward)).code).toBe(550);
+
+      relay.writeConfig('dlp.yaml', DLP_YAML.replace('mode: enforce', 'mode: monitor'));
+      await waitForOutput(relay, /reloaded dlp\.yaml \(mode monitor\)/);
+      expect((await sendRaw(relay.port, envelope, forward)).code).toBe(250);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('refuses to start with an invalid dlp.yaml, naming the file, line and key', async () => {
+    const relay = new HarakaRelay({
+      dlpYaml: DLP_YAML.replace('{ action: reject }', '{ action: block }'),
+      smarthostPort: sink.port,
+    });
+    const error = await relay.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await relay.stop();
+    expect(error).toBeInstanceOf(RelayExitedError);
+    expect((error as RelayExitedError).code).not.toBe(0);
+    expect((error as RelayExitedError).output).toMatch(/dlp\.yaml:6: rules\.forward-to-personal-address\.action: Invalid option/);
+  });
+});
+
+function splitMessage(raw: Buffer): [Buffer, Buffer] {
+  const end = raw.indexOf('\r\n\r\n');
+  return [raw.subarray(0, end + 2), raw.subarray(end + 4)];
+}
+
+/** Header fields with their folded continuation lines, exactly as sent. */
+function headerFields(block: Buffer): string[] {
+  return block.toString('latin1').split(/\r\n(?![ \t])/).filter((field) => field !== '');
+}
+
+async function waitForOutput(relay: HarakaRelay, pattern: RegExp, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(relay.output)) {
+    if (Date.now() > deadline) throw new Error(`relay output never matched ${pattern}:\n${relay.output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
