@@ -8,7 +8,7 @@ export class MessageParseError extends Error {
 }
 
 export interface NormaliseLimits {
-  /** HTML longer than this is not converted to text (the converter is the slow part). */
+  /** HTML longer than this is not converted to text (the converter is the slow part of parsing). */
   maxHtmlChars: number;
 }
 
@@ -25,7 +25,8 @@ export async function normaliseMessage(
       skipImageLinks: true,
       skipTextToHtml: true,
       skipTextLinks: true,
-      maxHtmlLengthToParse: limits.maxHtmlChars,
+      // We convert the HTML ourselves (htmlText), so mailparser need not do it a second time.
+      skipHtmlToText: true,
     });
   } catch (cause) {
     throw new MessageParseError('the message could not be parsed as MIME', { cause });
@@ -41,7 +42,7 @@ export async function normaliseMessage(
     bcc: addresses(parsed.bcc),
     text: parsed.text ?? '',
     html,
-    htmlText: html && html.length <= limits.maxHtmlChars ? htmlAsText(html) : '',
+    htmlText: html.length > limits.maxHtmlChars ? stripTags(html) : htmlAsText(html),
     attachments: parsed.attachments.map(
       (attachment): AttachmentSummary => ({
         filename: attachment.filename ?? '',
@@ -77,6 +78,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): Mailbox[
 }
 
 function htmlAsText(html: string): string {
+  if (!html) return '';
   try {
     return htmlToText(html, {
       wordwrap: false,
@@ -86,6 +88,25 @@ function htmlAsText(html: string): string {
       ],
     });
   } catch {
-    return '';
+    return stripTags(html);
   }
+}
+
+const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/**
+ * The fallback for HTML too large (or too broken) for the converter: linear-time tag
+ * stripping, so that such a body is still inspected rather than skipped.
+ */
+export function stripTags(html: string): string {
+  return html
+    .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#\d{1,6}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (entity: string, name: string) => {
+      if (name.startsWith('#')) {
+        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+      }
+      return ENTITIES[name.toLowerCase()] ?? entity;
+    });
 }

@@ -102,7 +102,7 @@ export interface NormalisedMessage {
   to: Mailbox[];
   cc: Mailbox[];
   bcc: Mailbox[];
-  /** The text/plain parts (mailparser converts a lone HTML root part to text too). */
+  /** The text/plain parts. */
   text: string;
   /** The text/html parts as sent: read as data, never rendered. */
   html: string;

@@ -122,3 +122,22 @@ describe('subjectIntent', () => {
     expect(subjectIntent(subject, prefixes).intent).toBe(intent);
   });
 });
+
+describe('HTML too large for the converter', () => {
+  it('is still inspected, through the linear tag-stripping fallback', async () => {
+    const small = new InspectionEngine(configFrom(`organisation:
+  name: T
+  internal_domains: [example-trust.org.uk]
+inspection:
+  max_html_chars: 2000
+`));
+    const padding = '<p>Term dates and clubs.</p>'.repeat(200);
+    const raw = Buffer.from(
+      `From: ${STAFF}\r\nTo: ${OWN_GMAIL}\r\nSubject: minutes\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n` +
+        `<div>${padding}<div>---------- Forwarded message ---------<br>From: Head &lt;head@example-trust.org.uk&gt;<br>Date: Mon<br>Subject: Minutes<br></div></div>\r\n`,
+    );
+    const verdict = await small.inspect(raw, { mailFrom: STAFF, rcptTo: [OWN_GMAIL] });
+    expect(verdict.findings.map((f) => f.evidence)).toContain('forwarded-message-line');
+    expect(verdict.action).toBe('reject');
+  });
+});

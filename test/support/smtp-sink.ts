@@ -1,5 +1,5 @@
 import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface ReceivedMessage {
   mailFrom: string;
@@ -18,6 +18,7 @@ export class SmtpSink {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
+      disableReverseLookup: true,
       logger: false,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
@@ -33,6 +34,8 @@ export class SmtpSink {
   }
 
   async start(): Promise<this> {
+    // Replies go out at once, as from a real MTA, instead of waiting on Nagle's algorithm.
+    this.server.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
