@@ -3,7 +3,9 @@ import { ACTIONS } from '../engine/types.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const domainList = z.array(nonEmpty);
-const patternEntry = z.strictObject({ id: nonEmpty, pattern: nonEmpty, client: z.string().optional() });
+const patternEntry = z.strictObject({ id: nonEmpty, label: nonEmpty.optional(), pattern: nonEmpty });
+// Subject prefixes are words: the subject parser reads 1 to 10 letters before the colon.
+const prefixWord = z.string().regex(/^\p{L}{1,10}$/u, 'must be a word of 1 to 10 letters (as written before the colon)');
 
 const headerMarker = z.strictObject({ id: nonEmpty, header: nonEmpty, pattern: nonEmpty.optional() });
 
@@ -29,7 +31,7 @@ export const dlpConfigSchema = z.strictObject({
     .strictObject({
       trusted_domains: domainList.optional(),
       extra_trusted_domains: domainList.optional(),
-      personal_domains: domainList.optional(),
+      personal_domains: domainList.min(1, 'list at least one domain, or remove the key to use the shipped list').optional(),
       extra_personal_domains: domainList.optional(),
     })
     .default({}),
@@ -44,7 +46,7 @@ export const dlpConfigSchema = z.strictObject({
     .strictObject({
       extra_separators: z.array(patternEntry).optional(),
       extra_subject_prefixes: z
-        .strictObject({ forward: z.array(nonEmpty).optional(), reply: z.array(nonEmpty).optional() })
+        .strictObject({ forward: z.array(prefixWord).optional(), reply: z.array(prefixWord).optional() })
         .optional(),
     })
     .default({}),
@@ -73,7 +75,7 @@ export type RuleDefinitionsFile = z.infer<typeof ruleDefinitionsSchema>;
 
 /** rules/forwarding.yaml: what clients and servers write when they forward. */
 export const forwardingMarkersSchema = z.strictObject({
-  subject_prefixes: z.strictObject({ forward: z.array(nonEmpty), reply: z.array(nonEmpty) }),
+  subject_prefixes: z.strictObject({ forward: z.array(prefixWord), reply: z.array(prefixWord) }),
   separators: z.array(patternEntry),
   quote_separators: z.array(patternEntry),
   html_markers: z.array(patternEntry),

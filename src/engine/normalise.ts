@@ -100,8 +100,8 @@ const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', amp: '&'
  */
 export function stripTags(html: string): string {
   return html
-    .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^>]*>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
+    .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^<>]*>/gi, '\n')
+    .replace(/<[^<>]*>/g, '')
     .replace(/&(#\d{1,6}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (entity: string, name: string) => {
       if (name.startsWith('#')) {
         const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);

@@ -50,13 +50,15 @@ export interface DlpPlugin {
   logerror(message: string): void;
   logcrit(message: string): void;
   engine?: InspectionEngine;
+  /** Haraka's own per-hook timeout for this plugin, in seconds. */
+  timeout: number;
   [key: string]: unknown;
 }
 
 export function register(this: DlpPlugin): void {
   // A configuration that does not load stops Haraka from starting: never run with a guess.
-  this.engine = buildEngine(configDir(this));
-  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${this.engine.config.mode})`);
+  useEngine(this, buildEngine(configDir(this)));
+  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${this.engine!.config.mode})`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
   this.register_hook('data_post', 'inspect_message');
 }
@@ -70,18 +72,28 @@ function buildEngine(configDir: string): InspectionEngine {
   return new InspectionEngine(loadConfig(configDir));
 }
 
+/**
+ * Haraka answers "450 plugin timeout" on its own after `plugin.timeout` seconds; keep that
+ * guard a little behind our own timeout so the sender always gets our 451 with a reference.
+ */
+function useEngine(plugin: DlpPlugin, engine: InspectionEngine): void {
+  plugin.engine = engine;
+  plugin.timeout = Math.ceil(engine.config.inspection.timeoutMs / 1000) + 5;
+}
+
 /** On a change to dlp.yaml: use the new configuration if it is valid, else keep the old one and say why. */
 export function reloadConfig(this: DlpPlugin): void {
   try {
-    this.engine = buildEngine(configDir(this));
-    this.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${this.engine.config.mode})`);
+    useEngine(this, buildEngine(configDir(this)));
+    this.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${this.engine!.config.mode})`);
   } catch (error) {
     this.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${String(error instanceof Error ? error.message : error)}`);
   }
 }
 
 export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
-  // Haraka treats a synchronous throw in a hook as "carry on" and delivers: nothing here may throw.
+  // Haraka treats a synchronous throw in a hook as "carry on" and delivers, and an exception in
+  // a callback kills the process: nothing here may throw, and every path ends in one answer.
   const reference = newReference();
   const started = Date.now();
   let answered = false;
@@ -94,6 +106,7 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     if (answered) return;
     answered = true;
     clearTimeout(timer);
+    let refusal = decision.kind === 'refuse' ? decision : undefined;
     try {
       const record = verdictLogRecord({
         reference,
@@ -103,44 +116,54 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
         outcome,
         elapsedMs: Date.now() - started,
         ...(verdict ? { verdict } : {}),
-        ...(error ? { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } : {}),
+        ...(error ? { error: describeError(error) } : {}),
       });
       (error ? connection.logerror : connection.loginfo).call(connection, this, JSON.stringify(record));
-      txn?.results.add(this, { ...(decision.kind === 'deliver' ? { pass: outcome } : { fail: outcome }), ref: reference });
+      txn?.results.add(this, { ...(refusal ? { fail: outcome } : { pass: outcome }), ref: reference });
       if (verdict && txn) txn.notes['dlp'] = verdict;
-      if (decision.kind === 'deliver' && txn) {
+      if (decision.kind === 'deliver') {
+        if (!txn) throw new Error('no transaction to deliver');
         txn.remove_header(VERDICT_HEADER); // a sender must not be able to forge our verdict
         txn.add_header(VERDICT_HEADER, decision.header);
-        return next();
       }
     } catch (failure) {
-      connection.logerror(this, `dlp: could not apply the verdict: ${String(failure)}`);
+      connection.logerror(this, `dlp: could not apply the verdict (ref ${reference}): ${describeError(failure)}`);
+      refusal = inspectionFailed(reference, 'error');
     }
-    const refusal = decision.kind === 'refuse' ? decision : inspectionFailed(reference, 'error');
+    if (!refusal) return next();
     const [cls, subject, detail] = refusal.enhanced;
     return next(cls === 5 ? constants.DENY : constants.DENYSOFT, DSN.create(refusal.code, refusal.lines, subject, detail));
   };
+  const failed = (error: unknown): void => answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
 
   try {
     const engine = this.engine;
     if (!txn || !engine) throw new Error('no transaction or no engine');
     mailFrom = addressOf(txn.mail_from);
     rcptTo = txn.rcpt_to.map(addressOf);
+    const timeoutMs = engine.config.inspection.timeoutMs;
     timer = setTimeout(
-      () => answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${engine.config.inspection.timeoutMs} ms`)),
-      engine.config.inspection.timeoutMs,
+      () => answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`)),
+      timeoutMs,
     );
     txn.message_stream.get_data((raw) => {
-      engine
-        .inspect(raw, { mailFrom, rcptTo }, reference)
-        .then((verdict) => {
-          const decision = decide(verdict);
-          const outcome = verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action;
-          answer(decision, outcome, verdict);
-        })
-        .catch((error: unknown) => answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error));
+      try {
+        engine
+          .inspect(raw, { mailFrom, rcptTo }, reference)
+          .then((verdict) => answer(decide(verdict), verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action, verdict))
+          .catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     });
   } catch (error) {
-    answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
+    failed(error);
   }
+}
+
+/** An error for the log: its kind and first line, capped, so that no message content can ride along at length. */
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const firstLine = text.split('\n')[0]!;
+  return firstLine.length > 200 ? `${firstLine.slice(0, 200)}...` : firstLine;
 }

@@ -1,4 +1,4 @@
-import type { Verdict } from '../engine/types.js';
+import type { RuleFired, Verdict } from '../engine/types.js';
 
 export const VERDICT_HEADER = 'X-DLP-Verdict';
 
@@ -22,31 +22,26 @@ export function decide(verdict: Verdict): RelayDecision {
     case 'pass':
     case 'warn':
       return { kind: 'deliver', header };
-    case 'reject': {
-      const fired = verdict.rules.filter((r) => r.action === 'reject');
-      return {
-        kind: 'refuse',
-        code: 550,
-        enhanced: [5, 7, 1],
-        lines: [
-          ...fired.map((r) => `Not sent: [${r.id}] ${r.reason} Ref ${verdict.reference}`),
-          ...fired.map((r) => `Policy: ${r.clause}`),
-        ].map(smtpSafe),
-      };
-    }
-    case 'hold': {
-      const fired = verdict.rules.filter((r) => r.action === 'hold');
-      return {
-        kind: 'refuse',
-        code: 451,
-        enhanced: [4, 7, 1],
-        lines: [
-          ...fired.map((r) => `Not sent yet: [${r.id}] ${r.reason} Ref ${verdict.reference}`),
-          'The message needs review by the Data Protection Officer and the review queue is not available: it will be retried.',
-        ].map(smtpSafe),
-      };
-    }
+    case 'reject':
+      return refusal(550, [5, 7, 1], verdict, 'Not sent', (fired) => fired.map((r) => `Policy: ${r.clause}`));
+    case 'hold':
+      return refusal(451, [4, 7, 1], verdict, 'Not sent yet', () => [
+        'The message needs review by the Data Protection Officer and the review queue is not available: it will be retried.',
+      ]);
   }
+}
+
+/** One line per rule with the verdict's action (id, reason, reference), then the lines `more` adds. */
+function refusal(
+  code: Refusal['code'],
+  enhanced: Refusal['enhanced'],
+  verdict: Verdict,
+  lead: string,
+  more: (fired: RuleFired[]) => string[],
+): Refusal {
+  const fired = verdict.rules.filter((r) => r.action === verdict.action);
+  const lines = [...fired.map((r) => `${lead}: [${r.id}] ${r.reason} Ref ${verdict.reference}`), ...more(fired)];
+  return { kind: 'refuse', code, enhanced, lines: lines.map(smtpSafe) };
 }
 
 /** The 451 for a message whose inspection could not finish: the sending server keeps it and retries. */

@@ -54,8 +54,11 @@ describe('dlp scan --json', () => {
         { address: 'x@nhs.net', class: 'trusted' },
       ],
     });
-    const auto = await dlp('scan', '--json', '--mail-from', 'SRS0=ab=CD=example.org=x@example-trust.org.uk', '--rcpt', 'a@gmail.com', fwd('sieve-redirect.eml'));
-    expect(lines(auto.stdout)[0]).toMatchObject({ verdict: 'reject' });
+    // plain-new-message.eml has no forwarding evidence at all: only the envelope sender can make it a forward.
+    const withHeaderSender = await dlp('scan', '--json', '--rcpt', 'a@gmail.com', fwd('plain-new-message.eml'));
+    expect(lines(withHeaderSender.stdout)[0]).toMatchObject({ verdict: 'pass' });
+    const rewritten = await dlp('scan', '--json', '--mail-from', 'SRS0=ab=CD=example.org=x@example-trust.org.uk', '--rcpt', 'a@gmail.com', fwd('plain-new-message.eml'));
+    expect(lines(rewritten.stdout)[0]).toMatchObject({ verdict: 'reject', findings: [{ kind: 'auto-forwarded', location: 'envelope' }] });
   });
 
   it('reports corrupt and unreadable files in their own line with "error", inspects the rest, and exits 1', async () => {

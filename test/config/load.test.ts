@@ -74,6 +74,10 @@ describe('loadConfig refuses a bad configuration, naming file, line, key and pro
     ['a trusted wildcard covering personal domains', `${BASE_DLP_YAML}recipients:\n  trusted_domains: ["*.co.uk"]\n`, /"\*\.co\.uk" covers the personal mailbox domain/],
     ['a pattern RE2 cannot run', `${BASE_DLP_YAML}forwarding:\n  extra_separators:\n    - { id: x, pattern: '^(a+)\\1$' }\n`, /forwarding\.extra_separators\.0\.pattern: pattern .* is not valid RE2 syntax/],
     ['a lookahead pattern', `${BASE_DLP_YAML}forwarding:\n  extra_separators:\n    - { id: x, pattern: '^(?=Fwd)' }\n`, /not valid RE2 syntax/],
+    ['an internal domain that is a consumer mailbox provider', 'organisation:\n  name: T\n  internal_domains: [example-trust.org.uk, gmail.com]\n', /organisation\.internal_domains\.1: "gmail\.com" covers the personal mailbox domain gmail\.com; it cannot be internal/],
+    ['an internal domain that is a public suffix', 'organisation:\n  name: T\n  internal_domains: [org.uk]\n', /organisation\.internal_domains\.0: "org\.uk" is a public suffix/],
+    ['an empty personal-domain list', `${BASE_DLP_YAML}recipients:\n  personal_domains: []\n`, /recipients\.personal_domains: list at least one domain/],
+    ['a subject prefix that is not a word', `${BASE_DLP_YAML}forwarding:\n  extra_subject_prefixes: { forward: ["FW:"] }\n`, /forwarding\.extra_subject_prefixes\.forward\.0: must be a word of 1 to 10 letters/],
     ['a timeout out of range', `${BASE_DLP_YAML}inspection:\n  timeout_ms: 10\n`, /inspection\.timeout_ms: Too small/],
   ])('%s', (_, yaml, message) => {
     const text = yaml === null ? expectMissing() : problemsOf(yaml);
@@ -91,6 +95,19 @@ rules:
     expect(text).toMatch(/2 problems/);
     expect(text).toMatch(/mode/);
     expect(text).toMatch(/action/);
+  });
+});
+
+describe('problems in the shipped data files are reported against those files', () => {
+  it('names rules/personal-domains.txt, not dlp.yaml, for a bad shipped entry', async () => {
+    const { cpSync, mkdtempSync, appendFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { SHIPPED_RULES_DIR } = await import('../../src/config/load.js');
+    const rulesDir = mkdtempSync(join(tmpdir(), 'dlp-rules-'));
+    cpSync(SHIPPED_RULES_DIR, rulesDir, { recursive: true });
+    appendFileSync(join(rulesDir, 'personal-domains.txt'), 'not a domain\n');
+    expect(() => loadConfig(configDirWith(BASE_DLP_YAML), { rulesDir })).toThrow(/personal-domains\.txt: entry \d+ \(not a domain\): "not a domain" is not a domain/);
   });
 });
 

@@ -46,12 +46,12 @@ const AUTO_FORWARDS: Array<[file: string, envelope: Envelope, evidence: string[]
   [
     'gmail-auto-forward.eml',
     { mailFrom: 's.jones+caf_=sarah.jones1984=gmail.com@example-trust.org.uk', rcptTo: [OWN_GMAIL] },
-    ['gmail-auto-forward', 'delivered-to-header', 'gmail-auto-forward-envelope'],
+    ['gmail-auto-forward', 'gmail-auto-forward-envelope'],
   ],
   [
     'sieve-redirect.eml',
     { mailFrom: 'SRS0=Qm3x=VX=catering.example=orders@example-trust.org.uk', rcptTo: [OWN_GMAIL] },
-    ['sieve-redirect', 'delivered-to-header', 'srs-envelope-sender'],
+    ['sieve-redirect', 'srs-envelope-sender'],
   ],
 ];
 
@@ -87,6 +87,70 @@ describe('forwarding detection on realistic client output', () => {
     const findings = await findingsFor('outlook-reply.eml', { mailFrom: STAFF, rcptTo: ['emma.clarke82@gmail.com', OWN_GMAIL] });
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ kind: 'forwarded', location: 'body', recipients: [OWN_GMAIL] });
+  });
+
+  it.each([
+    ['gmail-forward-no-prefix.eml', 'tgriffiths.pe@gmail.com', 'Tom Griffiths'],
+    ['outlook-header-block-no-prefix.eml', 'tom.griffiths.pe@hotmail.co.uk', 'Tom Griffiths'],
+    ['outlook-header-block-no-prefix.eml', 'tom.griffiths.pe@hotmail.co.uk', 'All Staff'],
+  ])('%s to %s named "%s" is still a forward: a display name the sender writes proves nothing', async (file, rcpt, name) => {
+    const findings = await findingsFor(file, { mailFrom: STAFF, rcptTo: [rcpt] }, (raw) =>
+      raw.replace(/^To: .*$/m, `To: ${name} <${rcpt}>`),
+    );
+    expect(findings.filter((f) => f.location === 'body')).toHaveLength(1);
+  });
+
+  it('a reply (RE:) to a parent named as in the Outlook block, without the address, is not a forward', async () => {
+    const findings = await findingsFor('outlook-reply.eml', { mailFrom: STAFF, rcptTo: ['emma.c.new@gmail.com'] }, (raw) =>
+      raw
+        .replace(/^To: .*$/m, 'To: Emma Clarke <emma.c.new@gmail.com>')
+        .replace(/^From: Emma Clarke <emma\.clarke82@gmail\.com>$/m, 'From: Emma Clarke'),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('a delivery report that carries the original message is a bounce, not a forward', async () => {
+    const dsn = [
+      'From: Mail Delivery System <MAILER-DAEMON@example-trust.org.uk>',
+      'To: emma.clarke82@gmail.com',
+      'Subject: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
+      '',
+      '--B',
+      'Content-Type: text/plain',
+      '',
+      'Your message to old.address@example-trust.org.uk could not be delivered.',
+      '--B',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mail.example-trust.org.uk',
+      '',
+      'Final-Recipient: rfc822; old.address@example-trust.org.uk',
+      'Action: failed',
+      'Status: 5.1.1',
+      '--B',
+      'Content-Type: message/rfc822',
+      '',
+      'From: emma.clarke82@gmail.com',
+      'To: old.address@example-trust.org.uk',
+      'Subject: Inhaler',
+      '',
+      'Hello',
+      '--B--',
+      '',
+    ].join('\r\n');
+    const verdict = await engine.inspect(Buffer.from(dsn), { mailFrom: '', rcptTo: ['emma.clarke82@gmail.com'] });
+    expect(verdict.findings).toEqual([]);
+    expect(verdict.action).toBe('pass');
+  });
+
+  it('quoted replies ("On ... wrote:") count only when the subject no longer says reply', async () => {
+    const stranger = { mailFrom: STAFF, rcptTo: ['a.stranger@gmail.com'] };
+    expect(await findingsFor('gmail-reply.eml', stranger)).toEqual([]);
+    const noPrefix = await findingsFor('gmail-reply.eml', stranger, withoutSubjectPrefix);
+    expect(noPrefix).toMatchObject([{ kind: 'forwarded', evidence: 'quoted-reply', recipients: ['a.stranger@gmail.com'] }]);
+    expect(await findingsFor('gmail-reply.eml', { mailFrom: STAFF, rcptTo: ['emma.clarke82@gmail.com'] }, withoutSubjectPrefix)).toEqual([]);
   });
 
   it('never quotes message content in a finding', async () => {

@@ -104,7 +104,8 @@ describe('relay end to end (real Haraka, real SMTP)', () => {
     const nodemailer = (await import('nodemailer')).default;
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: relay.port, ignoreTLS: true, localAddress: '127.0.0.2' });
     await expect(transport.sendMail({ envelope: { from: STAFF, to: ['r.patel@riverside.example.com'] }, raw: ORDINARY })).rejects.toMatchObject({
-      responseCode: expect.any(Number),
+      responseCode: 550,
+      response: expect.stringMatching(/cannot deliver mail for <r\.patel@riverside\.example\.com>/i),
     });
     transport.close();
     expect(sink.received).toHaveLength(0);
@@ -168,19 +169,26 @@ describe('relay: actions and modes', () => {
     }
   });
 
-  it('answers 451 and delivers nothing when inspection fails', async () => {
+  it.each([
+    ['fails', 'reject', DLP_YAML, /4\.3\.0 The message could not be checked .* Ref DLP-/, 'injected inspection failure'],
+    ['throws synchronously', 'throw', DLP_YAML, /4\.3\.0 The message could not be checked .* Ref DLP-/, 'injected synchronous failure'],
+    ['never finishes', 'hang', `${DLP_YAML}inspection:\n  timeout_ms: 300\n`, /4\.3\.0 The message took too long to check .* Ref DLP-/, 'inspection exceeded 300 ms'],
+  ])('answers 451 and delivers nothing when inspection %s', async (_, fault, dlpYaml, reply, logged) => {
     const relay = await new HarakaRelay({
-      dlpYaml: DLP_YAML,
+      dlpYaml,
       smarthostPort: sink.port,
-      pluginsDir: join(FIXTURES, 'haraka-plugins-failing-engine'),
+      pluginsDir: join(FIXTURES, 'haraka-plugins-faulty-engine'),
+      env: { DLP_TEST_FAULT: fault },
     }).start();
     try {
       const result = await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, ORDINARY);
       expect(result.code).toBe(451);
-      expect(result.response).toMatch(/4\.3\.0 The message could not be checked .* Ref DLP-/);
+      expect(result.response).toMatch(reply);
       await new Promise((r) => setTimeout(r, 300));
       expect(sink.received).toHaveLength(0);
-      expect(relay.output).toContain('injected inspection failure');
+      expect(relay.output).toContain(logged);
+      // The relay is still serving after the failure.
+      expect((await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, ORDINARY)).code).toBe(451);
     } finally {
       await relay.stop();
     }

@@ -15,6 +15,8 @@ export interface RelayOptions {
   pluginsDir?: string;
   /** Plugin list; default: relay, dlp, queue/smtp_forward. */
   plugins?: string[];
+  /** Extra environment for the Haraka process. */
+  env?: Record<string, string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -71,7 +73,7 @@ export class HarakaRelay {
     symlinkSync(join(REPO_ROOT, 'dist'), join(this.dir, 'dist'));
 
     const haraka = createRequire(import.meta.url).resolve('haraka/bin/haraka');
-    const child = spawn(process.execPath, [haraka, '-c', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [haraka, '-c', this.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env } });
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));

@@ -1,26 +1,20 @@
 import type { DlpConfig } from '../../config/load.js';
-import type { Finding } from '../../engine/types.js';
+import type { ClassifiedRecipient, Finding, NormalisedMessage } from '../../engine/types.js';
 import type { Detector, InspectionContext } from '../types.js';
-import { headerFindings } from './auto-forwarded.js';
-import { findQuotedMail, tookPart } from './quoted-mail.js';
-import { subjectIntent } from './subject.js';
-
-const DESCRIPTIONS: Record<string, string> = {
-  'subject-forward-prefix': 'subject starts with a forward prefix',
-  'attached-message': 'an earlier email is attached',
-  'quoted-header-block': 'quoted earlier email (From / Sent / To / Subject block)',
-  'outlook-original-message': 'quoted earlier email ("Original Message" line)',
-  'forwarded-message-line': '"Forwarded message" line',
-  'apple-mail-forward-intro': 'Apple Mail "Begin forwarded message" line',
-  'thunderbird-forward-container': 'Thunderbird forwarded-message block',
-  'gmail-forward-quote': 'Gmail forwarded-message block',
-};
+import { headerFindings } from './header-markers.js';
+import { findQuotedMail, tookPart, type QuotedMail } from './quoted-mail.js';
+import { subjectIntent, type SubjectIntent } from './subject.js';
 
 /**
- * Finds mail forwarded by hand. A forward prefix or an attached message makes the whole
- * message a forward. Quoted earlier mail in the body (forward separators, Outlook header
- * blocks) is a forward only for recipients who took part in none of it: a reply to the
- * people in the thread is a reply, even though Outlook quotes it the same way.
+ * Finds mail forwarded by hand.
+ *
+ * - A forward subject prefix, an attached message or a forwarding client's header makes
+ *   the whole message a forward.
+ * - Quoted earlier mail in the body is judged per recipient, because Outlook quotes replies
+ *   and forwards alike. Under a reply subject ("RE:"), it is a forward only for recipients
+ *   who took part in none of the quoted mail. Without one (the prefix deleted, or a new
+ *   message), lines that only forwards write count for everyone, and other quoted mail for
+ *   anyone whose address is not in it.
  */
 export class ForwardedMessageDetector implements Detector {
   readonly name = 'forwarded-message';
@@ -36,47 +30,83 @@ export class ForwardedMessageDetector implements Detector {
         kind: 'forwarded',
         location: 'subject',
         evidence: 'subject-forward-prefix',
-        excerpt: `${DESCRIPTIONS['subject-forward-prefix']} (${subject.prefix}:)`,
+        excerpt: `subject starts with a forward prefix (${subject.prefix}:)`,
       });
     }
     findings.push(...headerFindings(message.headers, patterns.forwardHeaders, 'forwarded'));
-    for (const attachment of message.attachments.filter((a) => a.isMessage)) {
-      findings.push({
-        kind: 'forwarded',
-        location: `attachment:${attachment.filename || 'message.eml'}`,
-        evidence: 'attached-message',
-        excerpt: `${DESCRIPTIONS['attached-message']} (${attachment.contentType})`,
-      });
+    // A delivery report carries the message it reports on: that is a bounce, not a forward.
+    if (!isDeliveryReport(message)) {
+      for (const attachment of message.attachments.filter((a) => a.isMessage)) {
+        findings.push({
+          kind: 'forwarded',
+          location: `attachment:${attachment.filename || 'message.eml'}`,
+          evidence: 'attached-message',
+          excerpt: `an earlier email is attached (${attachment.contentType})`,
+        });
+      }
     }
 
     const quoted = findQuotedMail([message.text, message.htmlText], message.html, patterns);
-    const markers = [...new Set([...quoted.forwardMarkers, ...quoted.quoteMarkers])];
+    const markers = evidenceIds(quoted, subject.intent);
     if (markers.length === 0) return findings;
+    const labels = this.labels(markers);
     if (subject.intent === 'forward') {
-      findings.push({ kind: 'forwarded', location: 'body', evidence: markers[0]!, excerpt: describe(markers) });
+      findings.push({ kind: 'forwarded', location: 'body', evidence: markers[0]!, excerpt: labels });
       return findings;
     }
-    const displayNames = new Map([...message.to, ...message.cc, ...message.bcc].map((m) => [m.address, m.name]));
-    const outsiders = recipients
-      .filter((r) => r.class !== 'internal')
-      .filter((r) => !tookPart(quoted.participants, r.address, displayNames.get(r.address) ?? ''))
-      .map((r) => r.address);
-    if (outsiders.length > 0) {
+    const concerned = recipientsConcerned(quoted, subject.intent, recipients, message);
+    if (concerned.length > 0) {
       findings.push({
         kind: 'forwarded',
         location: 'body',
         evidence: markers[0]!,
-        excerpt: `${describe(markers)}, sent to ${outsiders.length === 1 ? 'a recipient' : 'recipients'} who took no part in it`,
-        recipients: outsiders,
+        excerpt: `${labels}, sent to ${concerned.length === 1 ? 'a recipient' : 'recipients'} who took no part in it`,
+        recipients: concerned,
       });
     }
     return findings;
   }
+
+  private labels(ids: string[]): string {
+    const patterns = this.config.forwarding;
+    const all = [...patterns.separators, ...patterns.quoteSeparators, ...patterns.htmlMarkers];
+    return ids.map((id) => all.find((p) => p.id === id)?.label ?? BUILT_IN_LABELS[id] ?? id).join('; ');
+  }
 }
 
-function describe(markers: string[]): string {
-  const words = markers.map((m) => DESCRIPTIONS[m] ?? `forwarded-mail marker "${m}"`);
-  return words.join('; ');
+const BUILT_IN_LABELS: Record<string, string> = {
+  'quoted-header-block': 'quoted earlier email (From / Sent / To / Subject block)',
+  'quoted-reply': 'quoted earlier email ("On ... wrote:")',
+};
+
+/** Forward-only evidence first; reply attributions count only when the subject does not say reply. */
+function evidenceIds(quoted: QuotedMail, intent: SubjectIntent): string[] {
+  const ids = [...quoted.forwardMarkers, ...quoted.quoteMarkers];
+  if (intent === 'new' && quoted.attributions > 0) ids.push('quoted-reply');
+  return [...new Set(ids)];
+}
+
+function recipientsConcerned(
+  quoted: QuotedMail,
+  intent: SubjectIntent,
+  recipients: readonly ClassifiedRecipient[],
+  message: NormalisedMessage,
+): string[] {
+  const displayNames = new Map([...message.to, ...message.cc, ...message.bcc].map((m) => [m.address, m.name]));
+  return recipients
+    .filter((r) => r.class !== 'internal')
+    .filter((r) => {
+      // A display name is the sender's to write: it counts only in a reply.
+      if (intent === 'reply') return !tookPart(quoted.participants, r.address, displayNames.get(r.address) ?? '');
+      if (quoted.forwardMarkers.length > 0) return true;
+      return !tookPart(quoted.participants, r.address);
+    })
+    .map((r) => r.address);
+}
+
+function isDeliveryReport(message: NormalisedMessage): boolean {
+  const contentType = message.headers.find((h) => h.name === 'content-type')?.value ?? '';
+  return /^\s*multipart\/report\b/i.test(contentType);
 }
 
 export const createForwardedMessageDetector = (config: DlpConfig): Detector => new ForwardedMessageDetector(config);

@@ -1,23 +1,29 @@
-import type { ForwardingPatterns } from '../../config/load.js';
+import RE2 from 're2';
+import type { ForwardingPatterns, HeaderBlockField } from './markers.js';
 
 /** Earlier mail found inside a message body, and who took part in it. */
 export interface QuotedMail {
-  /** Evidence ids, in the order found: separators that only forwards write. */
+  /** Evidence ids of lines and HTML that only forwards write. */
   forwardMarkers: string[];
   /** Evidence ids of quoted mail written for replies and forwards alike. */
   quoteMarkers: string[];
+  /** Reply attribution lines ("On …, X <x@y> wrote:"), which only say who wrote. */
+  attributions: number;
   participants: Participants;
 }
 
 export interface Participants {
   addresses: Set<string>;
-  /** The words of each quoted From/To/Cc value, for matching display names without addresses. */
+  /** The words of each quoted name given without an address (Outlook shows only names for colleagues). */
   nameWords: Array<Set<string>>;
 }
 
 const MAX_BLOCK_LINES = 14;
-const EMAIL = /[^\s<>"',;:()[\]]+@[^\s<>"',;:()[\]]+\.[a-z]{2,}/gi;
+// Message content is attacker-controlled: address extraction runs on RE2 (linear time).
+const ADDRESS = new RE2('[^\\s<>"\',;:()\\[\\]@]{1,64}@[a-z0-9.-]{1,253}\\.[a-z]{2,24}', 'gi');
+const NAMED_ADDRESS = new RE2('[^;,<>\\[\\]]{0,200}(?:<[^<>]{0,400}>|\\[mailto:[^\\]]{0,400}\\])', 'gi');
 const ATTRIBUTION = /^On\s.{4,300}\bwrote:$/i;
+const FIELD_LINE = /^\*?([\p{L} ]{1,20}?)\*?\s*:\s*(.*)$/u;
 
 /** Removes reply quoting (`> > `) and the non-breaking spaces HTML conversion leaves. */
 export function unquoteLine(line: string): string {
@@ -30,7 +36,12 @@ export function unquoteLine(line: string): string {
  * attribution lines. Everything it returns is evidence ids and addresses, never content.
  */
 export function findQuotedMail(texts: readonly string[], html: string, patterns: ForwardingPatterns): QuotedMail {
-  const result: QuotedMail = { forwardMarkers: [], quoteMarkers: [], participants: { addresses: new Set(), nameWords: [] } };
+  const result: QuotedMail = {
+    forwardMarkers: [],
+    quoteMarkers: [],
+    attributions: 0,
+    participants: { addresses: new Set(), nameWords: [] },
+  };
   const fieldOf = fieldNameLookup(patterns.headerBlockFields);
 
   for (const text of texts) {
@@ -49,6 +60,7 @@ export function findQuotedMail(texts: readonly string[], html: string, patterns:
         continue;
       }
       if (ATTRIBUTION.test(line)) {
+        result.attributions++;
         addParticipants(result.participants, line.replace(/\bwrote:$/i, ''));
         continue;
       }
@@ -66,17 +78,13 @@ export function findQuotedMail(texts: readonly string[], html: string, patterns:
   return result;
 }
 
-type FieldKind = keyof ForwardingPatterns['headerBlockFields'];
-
-function fieldNameLookup(fields: ForwardingPatterns['headerBlockFields']): Map<string, FieldKind> {
-  const lookup = new Map<string, FieldKind>();
-  for (const [kind, names] of Object.entries(fields) as Array<[FieldKind, string[]]>) {
+function fieldNameLookup(fields: Record<HeaderBlockField, string[]>): Map<string, HeaderBlockField> {
+  const lookup = new Map<string, HeaderBlockField>();
+  for (const [kind, names] of Object.entries(fields) as Array<[HeaderBlockField, string[]]>) {
     for (const name of names) lookup.set(name.toLowerCase(), kind);
   }
   return lookup;
 }
-
-const FIELD_LINE = /^\*?([\p{L} ]{1,20}?)\*?\s*:\s*(.*)$/u;
 
 /**
  * A quoted header block is a run of "Field: value" lines (blank lines and wrapped
@@ -85,12 +93,12 @@ const FIELD_LINE = /^\*?([\p{L} ]{1,20}?)\*?\s*:\s*(.*)$/u;
 function readHeaderBlock(
   lines: readonly string[],
   start: number,
-  fieldOf: Map<string, FieldKind>,
+  fieldOf: Map<string, HeaderBlockField>,
 ): { end: number; people: string[] } | undefined {
-  const seen = new Set<FieldKind>();
+  const seen = new Set<HeaderBlockField>();
   const people: string[] = [];
   let end = start;
-  let lastKind: FieldKind | undefined;
+  let lastKind: HeaderBlockField | undefined;
   for (let j = start; j < lines.length && j < start + MAX_BLOCK_LINES; j++) {
     const line = lines[j]!;
     if (!line) continue;
@@ -113,10 +121,14 @@ function readHeaderBlock(
   return isBlock ? { end, people } : undefined;
 }
 
+/** Adds the addresses of a quoted From/To/Cc value, and the names written without an address. */
 function addParticipants(participants: Participants, value: string): void {
-  for (const address of value.match(EMAIL) ?? []) participants.addresses.add(address.toLowerCase());
-  const words = nameWords(value.replace(EMAIL, ' '));
-  if (words.size > 0) participants.nameWords.push(words);
+  for (const address of value.match(ADDRESS) ?? []) participants.addresses.add(address.toLowerCase());
+  const withoutAddresses = value.replace(NAMED_ADDRESS, ';').replace(ADDRESS, ';');
+  for (const piece of withoutAddresses.split(';')) {
+    const words = nameWords(piece);
+    if (words.size > 0) participants.nameWords.push(words);
+  }
 }
 
 export function nameWords(value: string): Set<string> {
@@ -130,9 +142,13 @@ export function nameWords(value: string): Set<string> {
   );
 }
 
-/** Whether a recipient took part in the quoted mail: by address, or by a display name of two or more words. */
-export function tookPart(participants: Participants, address: string, displayName: string): boolean {
+/**
+ * Whether a recipient took part in the quoted mail: by address, or (when a display name is
+ * given) by a name of two or more words that the quoted mail wrote without an address.
+ */
+export function tookPart(participants: Participants, address: string, displayName?: string): boolean {
   if (participants.addresses.has(address)) return true;
+  if (displayName === undefined) return false;
   const words = [...nameWords(displayName)];
   if (words.length < 2) return false;
   return participants.nameWords.some((set) => words.every((w) => set.has(w)));
