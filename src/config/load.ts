@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ForwardingPatterns } from '../detectors/forwarding/markers.js';
@@ -29,6 +30,8 @@ export interface ResolvedRule {
 /** Everything the engine and the adapters need, validated and compiled. */
 export interface DlpConfig {
   configDir: string;
+  /** dlp.yaml exactly as loaded, so that another thread can load the same configuration. */
+  configText: string;
   mode: Mode;
   organisation: { name: string; internalDomains: string[]; dpoContact?: string; policyUrl?: string };
   recipientLists: RecipientLists;
@@ -36,11 +39,13 @@ export interface DlpConfig {
   rosterFiles: string[];
   rules: ResolvedRule[];
   forwarding: ForwardingPatterns;
-  inspection: { timeoutMs: number; maxHtmlChars: number };
+  inspection: { timeoutMs: number; maxHtmlChars: number; workers: number };
 }
 
 export interface LoadConfigOptions {
   rulesDir?: string;
+  /** The text of dlp.yaml, when the caller has it already (inspection workers get the exact text the relay validated). */
+  configText?: string;
 }
 
 /**
@@ -51,7 +56,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   const rulesDir = options.rulesDir ?? SHIPPED_RULES_DIR;
   const dir = resolve(configDir);
   const configName = displayPath(join(dir, CONFIG_FILE_NAME));
-  const configYaml = readYamlFile(join(dir, CONFIG_FILE_NAME), configName);
+  const configYaml = readYamlFile(join(dir, CONFIG_FILE_NAME), configName, options.configText);
   const file = validate(configYaml, dlpConfigSchema, configName);
 
   const rulesPath = join(rulesDir, 'rules.yaml');
@@ -71,6 +76,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
   return {
     configDir: dir,
+    configText: configYaml.text,
     mode: file.mode,
     organisation: {
       name: file.organisation.name,
@@ -82,7 +88,11 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     rosterFiles,
     rules,
     forwarding,
-    inspection: { timeoutMs: file.inspection.timeout_ms, maxHtmlChars: file.inspection.max_html_chars },
+    inspection: {
+      timeoutMs: file.inspection.timeout_ms,
+      maxHtmlChars: file.inspection.max_html_chars,
+      workers: file.inspection.workers ?? Math.max(1, availableParallelism()),
+    },
   };
 }
 

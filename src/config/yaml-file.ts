@@ -5,18 +5,21 @@ import { ConfigError } from './errors.js';
 /** A parsed YAML file that can say which line a key is on, for error messages. */
 export interface YamlFile {
   path: string;
+  text: string;
   data: unknown;
   lineOf(keyPath: readonly PropertyKey[]): number | undefined;
 }
 
-export function readYamlFile(path: string, displayName: string): YamlFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
+/** Reads and parses a YAML file; `text`, when given, is used instead of reading `path`. */
+export function readYamlFile(path: string, displayName: string, text?: string): YamlFile {
+  if (text === undefined) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(cause)})`;
-    throw new ConfigError([{ file: displayName, key: '', problem }], { cause });
+      const problem = code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(cause)})`;
+      throw new ConfigError([{ file: displayName, key: '', problem }], { cause });
+    }
   }
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
@@ -31,6 +34,7 @@ export function readYamlFile(path: string, displayName: string): YamlFile {
   }
   return {
     path,
+    text,
     data: doc.toJS() ?? {},
     lineOf(keyPath) {
       // The line of the key itself (for a map entry) or of the item (for a list), walking down

@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
-import { CONFIG_FILE_NAME, loadConfig } from '../config/load.js';
-import { InspectionEngine } from '../engine/inspect.js';
+import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
 import { newReference } from '../engine/reference.js';
 import type { Verdict } from '../engine/types.js';
+import { InspectionPool, type Inspector } from './inspection-pool.js';
 import { verdictLogRecord } from './log-record.js';
 import { decide, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
 
@@ -49,7 +49,9 @@ export interface DlpPlugin {
   loginfo(message: string): void;
   logerror(message: string): void;
   logcrit(message: string): void;
-  engine?: InspectionEngine;
+  /** The configuration in force (validated on this thread; the inspection threads load the same text). */
+  dlpConfig?: DlpConfig;
+  inspector?: Inspector;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;
   [key: string]: unknown;
@@ -57,10 +59,17 @@ export interface DlpPlugin {
 
 export function register(this: DlpPlugin): void {
   // A configuration that does not load stops Haraka from starting: never run with a guess.
-  useEngine(this, buildEngine(configDir(this)));
-  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${this.engine!.config.mode})`);
+  const config = loadConfig(configDir(this));
+  this.inspector = new InspectionPool(config);
+  useConfig(this, config);
+  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection threads)`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
   this.register_hook('data_post', 'inspect_message');
+}
+
+/** Haraka calls this when it shuts down. */
+export function shutdown(this: DlpPlugin): void {
+  void this.inspector?.close();
 }
 
 /** Haraka's install directory (`haraka -c DIR`) holds config/; the plugin's own config object points at Haraka's defaults. */
@@ -68,24 +77,22 @@ function configDir(plugin: DlpPlugin): string {
   return process.env['HARAKA'] ? join(process.env['HARAKA'], 'config') : plugin.config.root_path;
 }
 
-function buildEngine(configDir: string): InspectionEngine {
-  return new InspectionEngine(loadConfig(configDir));
-}
-
 /**
- * Haraka answers "450 plugin timeout" on its own after `plugin.timeout` seconds; keep that
- * guard a little behind our own timeout so the sender always gets our 451 with a reference.
+ * Puts a validated configuration in force. Haraka answers "450 plugin timeout" on its own
+ * after `plugin.timeout` seconds: keep that guard a little behind our own time budget, so
+ * the sender always gets our 451 with a reference.
  */
-function useEngine(plugin: DlpPlugin, engine: InspectionEngine): void {
-  plugin.engine = engine;
-  plugin.timeout = Math.ceil(engine.config.inspection.timeoutMs / 1000) + 5;
+function useConfig(plugin: DlpPlugin, config: DlpConfig): void {
+  plugin.dlpConfig = config;
+  if (plugin.inspector instanceof InspectionPool) plugin.inspector.use(config);
+  plugin.timeout = Math.ceil(config.inspection.timeoutMs / 1000) + 5;
 }
 
 /** On a change to dlp.yaml: use the new configuration if it is valid, else keep the old one and say why. */
 export function reloadConfig(this: DlpPlugin): void {
   try {
-    useEngine(this, buildEngine(configDir(this)));
-    this.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${this.engine!.config.mode})`);
+    useConfig(this, loadConfig(configDir(this)));
+    this.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${this.dlpConfig!.mode})`);
   } catch (error) {
     this.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${String(error instanceof Error ? error.message : error)}`);
   }
@@ -137,19 +144,20 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
   const failed = (error: unknown): void => answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
 
   try {
-    const engine = this.engine;
-    if (!txn || !engine) throw new Error('no transaction or no engine');
+    const { inspector, dlpConfig } = this;
+    if (!txn || !inspector || !dlpConfig) throw new Error('no transaction or no inspector');
     mailFrom = addressOf(txn.mail_from);
     rcptTo = txn.rcpt_to.map(addressOf);
-    const timeoutMs = engine.config.inspection.timeoutMs;
-    timer = setTimeout(
-      () => answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timeoutMs = dlpConfig.inspection.timeoutMs;
+    const budget = new AbortController();
+    timer = setTimeout(() => {
+      budget.abort(); // stops the inspection thread, not only our wait for it
+      answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
+    }, timeoutMs);
     txn.message_stream.get_data((raw) => {
       try {
-        engine
-          .inspect(raw, { mailFrom, rcptTo }, reference)
+        inspector
+          .inspect(raw, { mailFrom, rcptTo }, reference, budget.signal)
           .then((verdict) => answer(decide(verdict), verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action, verdict))
           .catch(failed);
       } catch (error) {

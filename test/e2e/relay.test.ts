@@ -92,6 +92,24 @@ describe('relay end to end (real Haraka, real SMTP)', () => {
     expect(result.response).toContain('[forward-to-personal-address]');
   });
 
+  it('keeps answering other connections while a large message is being inspected', async () => {
+    // About 14 MB of HTML: converting it to text takes the engine several seconds. Were
+    // inspection on Haraka's event loop, the small message would wait for it.
+    const html = '<p><b>Year 7</b> trip letter.</p>\n'.repeat(400_000);
+    const large = crlf(`From: ${STAFF}\nTo: r.patel@riverside.example.com\nSubject: Newsletter\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n${html}\n`);
+    let largeAnswered = false;
+    const largeSend = sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, large).then((r) => {
+      largeAnswered = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 1_500)); // the large message is sent and being inspected
+    const small = await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, ORDINARY);
+    expect(small.code).toBe(250);
+    expect(largeAnswered).toBe(false);
+    expect((await largeSend).code).toBe(250);
+    await sink.waitFor(2);
+  });
+
   it('replaces a verdict header forged by the sender', async () => {
     const forged = Buffer.concat([crlf('X-DLP-Verdict: pass; ref=FORGED\n'), ORDINARY]);
     await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, forged);

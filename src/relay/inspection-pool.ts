@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url';
+import workerpool from 'workerpool';
+import type { DlpConfig } from '../config/load.js';
+import type { Envelope, Verdict } from '../engine/types.js';
+import type { InspectionTask } from './inspection-worker.js';
+
+/** What the plugin asks of inspection; the pool below is the real one. */
+export interface Inspector {
+  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict>;
+  close(): Promise<void>;
+}
+
+/**
+ * Inspects messages in worker processes, so that parsing and detection never block the
+ * relay's event loop. Aborting a task (the time budget) kills the process doing it, and a
+ * crashed process fails only its own task; the pool starts fresh ones as needed.
+ *
+ * Processes, not threads: the re2 addon crashes the whole process when a thread that loaded
+ * it is terminated and another loads it (node-re2 1.23 on Node 20), and killing is exactly
+ * what the time budget needs to do.
+ */
+export class InspectionPool implements Inspector {
+  private readonly pool: workerpool.Pool;
+
+  constructor(
+    private config: DlpConfig,
+    processes: number = config.inspection.workers,
+  ) {
+    this.pool = workerpool.pool(fileURLToPath(new URL('./inspection-worker.js', import.meta.url)), {
+      workerType: 'process',
+      maxWorkers: processes,
+      // Structured clone over IPC: the message travels as bytes, not as a JSON array of numbers.
+      forkOpts: { serialization: 'advanced' },
+    });
+  }
+
+  /** Later tasks use this configuration; processes reload it on their next task. */
+  use(config: DlpConfig): void {
+    this.config = config;
+  }
+
+  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict> {
+    const task: InspectionTask = {
+      configDir: this.config.configDir,
+      configText: this.config.configText,
+      raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+      envelope,
+      reference,
+    };
+    const running = this.pool.exec('inspect', [task]);
+    const abort = (): void => void running.cancel();
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    return Promise.resolve(running as PromiseLike<Verdict>).finally(() => signal.removeEventListener('abort', abort));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.terminate(true);
+  }
+}
