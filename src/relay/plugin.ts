@@ -10,52 +10,10 @@ import DSN from 'haraka-dsn';
 import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
 import { newReference } from '../engine/reference.js';
 import type { Verdict } from '../engine/types.js';
-import { InspectionPool, type Inspector } from './inspection-pool.js';
+import { InspectionPool } from './inspection-pool.js';
+import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
 import { decide, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
-
-/** @haraka/email-address has `address` as a getter; older Haraka had a method. */
-interface HarakaAddress {
-  address: string | null | (() => string | null);
-  isNull?(): boolean;
-}
-
-function addressOf(address: HarakaAddress | null | undefined): string {
-  if (!address || address.isNull?.()) return '';
-  const value = typeof address.address === 'function' ? address.address() : address.address;
-  return (value ?? '').toLowerCase();
-}
-interface HarakaTransaction {
-  uuid: string;
-  mail_from: HarakaAddress;
-  rcpt_to: HarakaAddress[];
-  data_bytes: number;
-  notes: Record<string, unknown>;
-  message_stream: { get_data(cb: (data: Buffer) => void): void };
-  add_header(name: string, value: string): void;
-  remove_header(name: string): void;
-  results: { add(plugin: unknown, result: Record<string, unknown>): void };
-}
-interface HarakaConnection {
-  transaction: HarakaTransaction | null;
-  loginfo(plugin: unknown, message: string): void;
-  logerror(plugin: unknown, message: string): void;
-}
-type Next = (code?: number, message?: unknown) => void;
-
-export interface DlpPlugin {
-  config: { root_path: string; get(name: string, type: string, cb: () => void): unknown };
-  register_hook(hook: string, method: string): void;
-  loginfo(message: string): void;
-  logerror(message: string): void;
-  logcrit(message: string): void;
-  /** The configuration in force (validated on this thread; the inspection threads load the same text). */
-  dlpConfig?: DlpConfig;
-  inspector?: Inspector;
-  /** Haraka's own per-hook timeout for this plugin, in seconds. */
-  timeout: number;
-  [key: string]: unknown;
-}
 
 export function register(this: DlpPlugin): void {
   // A configuration that does not load stops Haraka from starting: never run with a guess.

@@ -1,0 +1,48 @@
+// The parts of Haraka's plugin, connection and transaction objects that the dlp plugin uses
+// (Haraka ships no type declarations).
+import type { DlpConfig } from '../config/load.js';
+import type { Inspector } from './inspection-pool.js';
+
+/** @haraka/email-address has `address` as a getter; older Haraka had a method. */
+export interface HarakaAddress {
+  address: string | null | (() => string | null);
+  isNull?(): boolean;
+}
+
+export function addressOf(address: HarakaAddress | null | undefined): string {
+  if (!address || address.isNull?.()) return '';
+  const value = typeof address.address === 'function' ? address.address() : address.address;
+  return (value ?? '').toLowerCase();
+}
+export interface HarakaTransaction {
+  uuid: string;
+  mail_from: HarakaAddress;
+  rcpt_to: HarakaAddress[];
+  data_bytes: number;
+  notes: Record<string, unknown>;
+  message_stream: { get_data(cb: (data: Buffer) => void): void };
+  add_header(name: string, value: string): void;
+  remove_header(name: string): void;
+  results: { add(plugin: unknown, result: Record<string, unknown>): void };
+}
+export interface HarakaConnection {
+  transaction: HarakaTransaction | null;
+  loginfo(plugin: unknown, message: string): void;
+  logerror(plugin: unknown, message: string): void;
+}
+export type Next = (code?: number, message?: unknown) => void;
+
+export interface DlpPlugin {
+  config: { root_path: string; get(name: string, type: string, cb: () => void): unknown };
+  register_hook(hook: string, method: string): void;
+  loginfo(message: string): void;
+  logerror(message: string): void;
+  logcrit(message: string): void;
+  /** The configuration in force (validated here; the inspection processes load the same text). */
+  dlpConfig?: DlpConfig;
+  inspector?: Inspector;
+  /** Haraka's own per-hook timeout for this plugin, in seconds. */
+  timeout: number;
+  [key: string]: unknown;
+}
+
