@@ -29,7 +29,7 @@ export async function scanFile(engine: InspectionEngine, file: string, options: 
   if (envelope.rcptTo.length === 0) {
     return { file, error: 'no recipients: the message has no To, Cc or Bcc addresses; give them with --rcpt' };
   }
-  return { file, verdict: await engine.inspectParsed(message, envelope) };
+  return { file, verdict: engine.inspectParsed(message, envelope) };
 }
 
 /** The envelope the relay would have seen: from the flags, else From: and To/Cc/Bcc. */

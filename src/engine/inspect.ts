@@ -9,9 +9,8 @@ import { newReference } from './reference.js';
 import { mostSevere, type Envelope, type Finding, type NormalisedMessage, type Verdict } from './types.js';
 
 export interface InspectionEngineOptions {
+  /** Parent/carer contacts from the roster; none until a roster is configured. */
   contacts?: ContactDirectory;
-  detectors?: Detector[];
-  newReference?: () => string;
 }
 
 /**
@@ -22,20 +21,18 @@ export class InspectionEngine {
   private readonly detectors: Detector[];
   private readonly policy: Policy;
   private readonly contacts: ContactDirectory;
-  private readonly makeReference: () => string;
 
   constructor(
     readonly config: DlpConfig,
     options: InspectionEngineOptions = {},
   ) {
-    this.detectors = options.detectors ?? createDetectors(config);
+    this.detectors = createDetectors(config);
     this.policy = new Policy(config.rules);
     this.contacts = options.contacts ?? NO_CONTACTS;
-    this.makeReference = options.newReference ?? newReference;
   }
 
   /** Parses the raw message and inspects it. */
-  async inspect(raw: Buffer, envelope: Envelope, reference: string = this.makeReference()): Promise<Verdict> {
+  async inspect(raw: Buffer, envelope: Envelope, reference: string = newReference()): Promise<Verdict> {
     const started = performance.now();
     const message = await this.parse(raw);
     return this.inspectParsed(message, envelope, reference, started);
@@ -46,12 +43,12 @@ export class InspectionEngine {
   }
 
   /** Inspects a message already parsed with `parse`; `started` lets timings include the parse. */
-  async inspectParsed(
+  inspectParsed(
     message: NormalisedMessage,
     envelope: Envelope,
-    reference: string = this.makeReference(),
+    reference: string = newReference(),
     started: number = performance.now(),
-  ): Promise<Verdict> {
+  ): Verdict {
     const parsed = performance.now();
 
     const recipients = envelope.rcptTo.map((address) =>
@@ -59,11 +56,7 @@ export class InspectionEngine {
     );
     const context = { message, envelope, recipients };
     const findings: Finding[] = [];
-    for (const detector of this.detectors) {
-      findings.push(...detector.detect(context));
-      // Let the relay's other connections run between detectors.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    for (const detector of this.detectors) findings.push(...detector.detect(context));
     const rules = this.policy.evaluate(findings, recipients, message);
     const finished = performance.now();
     return {
