@@ -24,6 +24,14 @@ function workerPids(): number[] {
     .map((line) => Number(line.trim().split(/\s+/)[0]));
 }
 
+async function eventually(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -61,21 +69,27 @@ describe('InspectionPool (worker processes)', () => {
     const busy = workerPids();
     budget.abort();
     await expect(running).rejects.toThrow(/cancelled/i);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(busy.some((pid) => !isAlive(pid))).toBe(true); // the busy process was killed, not left running
+    // The busy process is killed, not left running (workerpool may first give it a moment to exit).
+    await eventually(() => busy.some((pid) => !isAlive(pid)));
     expect((await pool.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).action).toBe('reject');
   });
 
   it('fails only the task of a process that is killed, and keeps serving', async () => {
-    const html = `<p>${'<b>Year 7</b> trip letter. '.repeat(200_000)}</p>`;
-    const huge = Buffer.from(`From: ${STAFF}\r\nTo: a@gmail.com\r\nSubject: news\r\nContent-Type: text/html\r\n\r\n${html}\r\n`);
-    const running = pool.inspect(huge, envelope, 'DLP-KILLD-KILLD', never);
-    await new Promise((r) => setTimeout(r, 150));
-    const workers = workerPids();
-    expect(workers.length).toBeGreaterThan(0);
-    for (const pid of workers) process.kill(pid, 'SIGKILL');
-    await expect(running).rejects.toThrow(/terminated unexpectedly/i);
-    expect((await pool.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).action).toBe('reject');
+    const single = new InspectionPool(configFrom(), 1);
+    try {
+      const html = `<p>${'<b>Year 7</b> trip letter. '.repeat(200_000)}</p>`;
+      const huge = Buffer.from(`From: ${STAFF}\r\nTo: a@gmail.com\r\nSubject: news\r\nContent-Type: text/html\r\n\r\n${html}\r\n`);
+      const before = new Set(workerPids());
+      const running = single.inspect(huge, envelope, 'DLP-KILLD-KILLD', never);
+      let mine: number[] = [];
+      await eventually(() => (mine = workerPids().filter((pid) => !before.has(pid))).length > 0);
+      await new Promise((r) => setTimeout(r, 300)); // well into the second-long conversion
+      for (const pid of mine) process.kill(pid, 'SIGKILL');
+      await expect(running).rejects.toThrow(/terminated unexpectedly/i);
+      expect((await single.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).action).toBe('reject');
+    } finally {
+      await single.close();
+    }
   });
 
   it('fails only the task whose worker throws, and keeps serving', async () => {
