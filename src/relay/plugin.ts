@@ -20,7 +20,7 @@ export function register(this: DlpPlugin): void {
   const config = loadConfig(configDir(this));
   this.inspector = new InspectionPool(config);
   useConfig(this, config);
-  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection threads)`);
+  this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
   this.register_hook('data_post', 'inspect_message');
 }
