@@ -30,7 +30,7 @@ export interface ResolvedRule {
 /** Everything the engine and the adapters need, validated and compiled. */
 export interface DlpConfig {
   configDir: string;
-  /** dlp.yaml exactly as loaded, so that another thread can load the same configuration. */
+  /** dlp.yaml exactly as loaded, so that an inspection worker process can load the same configuration. */
   configText: string;
   mode: Mode;
   organisation: { name: string; internalDomains: string[]; dpoContact?: string; policyUrl?: string };

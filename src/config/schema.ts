@@ -54,7 +54,7 @@ export const dlpConfigSchema = z.strictObject({
     .strictObject({
       timeout_ms: z.number().int().min(100).max(300_000).default(20_000),
       max_html_chars: z.number().int().positive().default(5_000_000),
-      /** Inspection threads in the relay; default one per core. */
+      /** Inspection worker processes in the relay; default one per core. */
       workers: z.number().int().min(1).max(64).optional(),
     })
     .default({ timeout_ms: 20_000, max_html_chars: 5_000_000 }),

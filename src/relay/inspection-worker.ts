@@ -9,7 +9,7 @@ import type { Envelope, Verdict } from '../engine/types.js';
 
 export interface InspectionTask {
   configDir: string;
-  /** dlp.yaml as the relay validated it, so every thread judges by the same configuration. */
+  /** dlp.yaml as the relay validated it, so every worker judges by the same configuration. */
   configText: string;
   raw: Uint8Array;
   envelope: Envelope;

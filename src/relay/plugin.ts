@@ -109,7 +109,7 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     const timeoutMs = dlpConfig.inspection.timeoutMs;
     const budget = new AbortController();
     timer = setTimeout(() => {
-      budget.abort(); // stops the inspection thread, not only our wait for it
+      budget.abort(); // kills the inspection worker process, not only our wait for it
       answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
     }, timeoutMs);
     txn.message_stream.get_data((raw) => {
