@@ -16,6 +16,32 @@ interface DomainSource {
   report: (index: number, problem: string) => void;
 }
 
+/** Returns why an entry may not be used, or undefined when it may. */
+type EntryCheck = (entry: string) => string | undefined;
+
+/** The entries that pass every check; the first failed check of any other entry is reported at its index. */
+function keep({ entries, report }: DomainSource, ...checks: EntryCheck[]): string[] {
+  return entries.filter((entry, i) => {
+    for (const check of checks) {
+      const problem = check(entry);
+      if (problem) {
+        report(i, problem);
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+const isDomain: EntryCheck = (entry) => (parseDomainEntry(entry) ? undefined : `"${entry}" is not a domain or a *.domain wildcard`);
+
+const isNotPublicSuffix: EntryCheck = (entry) => {
+  const domain = parseDomainEntry(entry)!.domain;
+  return !domain.includes('.') || UK_PUBLIC_SUFFIXES.has(domain)
+    ? `"${entry}" is a public suffix shared by many organisations, not the trust's own domain`
+    : undefined;
+};
+
 /**
  * Builds the internal, personal and trusted lists from dlp.yaml and the shipped files in
  * rules/, refusing entries that would defeat the policy (a trusted or internal entry that
@@ -33,47 +59,31 @@ export function buildRecipientLists(file: DlpConfigFile, rulesDir: string, at: P
     }
     return { entries, report: (i, p) => shippedAt(path)([`entry ${i + 1} (${entries[i]})`], p) };
   };
-  const valid = ({ entries, report }: DomainSource): string[] =>
-    entries.filter((entry, i) => {
-      if (parseDomainEntry(entry)) return true;
-      report(i, `"${entry}" is not a domain or a *.domain wildcard`);
-      return false;
-    });
 
   const r = file.recipients;
   const personalEntries = [
-    ...valid(r.personal_domains ? fromConfig(['recipients', 'personal_domains'], r.personal_domains) : fromFile('personal-domains.txt')),
-    ...valid(fromConfig(['recipients', 'extra_personal_domains'], r.extra_personal_domains ?? [])),
+    ...keep(r.personal_domains ? fromConfig(['recipients', 'personal_domains'], r.personal_domains) : fromFile('personal-domains.txt'), isDomain),
+    ...keep(fromConfig(['recipients', 'extra_personal_domains'], r.extra_personal_domains ?? []), isDomain),
   ];
-  const personalCovered = (entry: string): string | undefined => {
-    const single = new DomainList([entry]);
-    return personalEntries.find((p) => single.has(p.replace(/^\*\./, '')));
-  };
+  // A trusted or internal entry that covers a consumer mailbox provider would let personal mail through.
+  const coversNoPersonal =
+    (consequence: string): EntryCheck =>
+    (entry) => {
+      const single = new DomainList([entry]);
+      const covered = personalEntries.find((p) => single.has(p.replace(/^\*\./, '')));
+      return covered ? `"${entry}" covers the personal mailbox domain ${covered}; ${consequence}` : undefined;
+    };
 
-  const internalSource = fromConfig(['organisation', 'internal_domains'], file.organisation.internal_domains);
-  const internalEntries = valid(internalSource).filter((entry) => {
-    const i = internalSource.entries.indexOf(entry);
-    const domain = parseDomainEntry(entry)!.domain;
-    if (!domain.includes('.') || UK_PUBLIC_SUFFIXES.has(domain)) {
-      internalSource.report(i, `"${entry}" is a public suffix shared by many organisations, not the trust's own domain`);
-      return false;
-    }
-    const covered = personalCovered(entry);
-    if (covered) internalSource.report(i, `"${entry}" covers the personal mailbox domain ${covered}; it cannot be internal`);
-    return !covered;
-  });
-
-  const trustedSources = [
+  const internalEntries = keep(
+    fromConfig(['organisation', 'internal_domains'], file.organisation.internal_domains),
+    isDomain,
+    isNotPublicSuffix,
+    coversNoPersonal('it cannot be internal'),
+  );
+  const trustedEntries = [
     r.trusted_domains ? fromConfig(['recipients', 'trusted_domains'], r.trusted_domains) : fromFile('trusted-domains.txt'),
     fromConfig(['recipients', 'extra_trusted_domains'], r.extra_trusted_domains ?? []),
-  ];
-  const trustedEntries = trustedSources.flatMap((source) =>
-    valid(source).filter((entry) => {
-      const covered = personalCovered(entry);
-      if (covered) source.report(source.entries.indexOf(entry), `"${entry}" covers the personal mailbox domain ${covered}; personal mailboxes cannot be trusted`);
-      return !covered;
-    }),
-  );
+  ].flatMap((source) => keep(source, isDomain, coversNoPersonal('personal mailboxes cannot be trusted')));
 
   return { internal: new DomainList(internalEntries), personal: new DomainList(personalEntries), trusted: new DomainList(trustedEntries) };
 }

@@ -6,6 +6,8 @@ import type { InspectionTask } from './inspection-worker.js';
 
 /** What the plugin asks of inspection; the pool below is the real one. */
 export interface Inspector {
+  /** Later inspections judge by this (already validated) configuration. */
+  use(config: DlpConfig): void;
   inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict>;
   close(): Promise<void>;
 }
@@ -34,7 +36,7 @@ export class InspectionPool implements Inspector {
     });
   }
 
-  /** Later tasks use this configuration; processes reload it on their next task. */
+  /** Processes reload the configuration on their next task. */
   use(config: DlpConfig): void {
     this.config = config;
   }

@@ -42,7 +42,7 @@ function configDir(plugin: DlpPlugin): string {
  */
 function useConfig(plugin: DlpPlugin, config: DlpConfig): void {
   plugin.dlpConfig = config;
-  if (plugin.inspector instanceof InspectionPool) plugin.inspector.use(config);
+  plugin.inspector?.use(config);
   plugin.timeout = Math.ceil(config.inspection.timeoutMs / 1000) + 5;
 }
 
