@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Starts the relay: checks config/dlp.yaml first (a clear message instead of a Haraka
+// Starts the relay: checks config/dlp.yaml and the roster first (a clear message instead of a Haraka
 // stack trace), then runs Haraka with this directory's config/ and plugins/.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../dist/config/load.js';
+import { loadRosterFiles } from '../dist/roster/load-roster.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 try {
-  loadConfig(join(root, 'config'));
+  loadRosterFiles(loadConfig(join(root, 'config')).rosterFiles);
 } catch (error) {
   console.error(`dlp relay: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
+import { describeRosterSummary, loadRoster, summariseRoster } from '../roster/source.js';
 import { humanReport, jsonLine, scanFile } from './scan.js';
 
 export const DEFAULT_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
@@ -64,7 +65,11 @@ export async function main(argv: string[], io: Output = STDIO): Promise<number> 
 
   let engine: InspectionEngine;
   try {
-    engine = new InspectionEngine(loadConfig(args.values.config ?? DEFAULT_CONFIG_DIR));
+    const config = loadConfig(args.values.config ?? DEFAULT_CONFIG_DIR);
+    const { roster, data } = loadRoster(config);
+    // Bad roster rows go to stderr, so that --json output stays one object per line.
+    if (data.problems.length > 0) io.err(describeRosterSummary(summariseRoster(data)).map((line) => `dlp scan: ${line}\n`).join(''));
+    engine = new InspectionEngine(config, { roster });
   } catch (error) {
     io.err(`dlp scan: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;

@@ -6,6 +6,7 @@ import type { RecipientLists } from '../engine/recipients.js';
 import type { Action, Mode } from '../engine/types.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileForwardingPatterns } from './forwarding-patterns.js';
+import { buildPersonalDataSettings, type PersonalDataSettings } from './personal-data.js';
 import { problemCollector, validate, type ProblemAt } from './problems.js';
 import { buildRecipientLists } from './recipient-lists.js';
 import { dlpConfigSchema, forwardingMarkersSchema, ruleDefinitionsSchema, type DlpConfigFile, type RuleDefinitionsFile } from './schema.js';
@@ -39,6 +40,7 @@ export interface DlpConfig {
   rosterFiles: string[];
   rules: ResolvedRule[];
   forwarding: ForwardingPatterns;
+  personalData: PersonalDataSettings;
   inspection: { timeoutMs: number; maxHtmlChars: number; workers: number };
 }
 
@@ -71,6 +73,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   const rules = resolveRules(definitions, file.rules, at);
   const recipientLists = buildRecipientLists(file, rulesDir, at, shippedAt);
   const forwarding = compileForwardingPatterns(markers, file, at, shippedAt(markersPath));
+  const personalData = buildPersonalDataSettings(file, rulesDir, at, displayPath);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
@@ -88,6 +91,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     rosterFiles,
     rules,
     forwarding,
+    personalData,
     inspection: {
       timeoutMs: file.inspection.timeout_ms,
       maxHtmlChars: file.inspection.max_html_chars,

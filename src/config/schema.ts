@@ -7,6 +7,8 @@ const patternEntry = z.strictObject({ id: nonEmpty, label: nonEmpty.optional(), 
 // Subject prefixes are words: the subject parser reads 1 to 10 letters before the colon.
 const prefixWord = z.string().regex(/^\p{L}{1,10}$/u, 'must be a word of 1 to 10 letters (as written before the colon)');
 
+const categoryName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'category names are lower-case words joined by hyphens');
+
 const headerMarker = z.strictObject({ id: nonEmpty, header: nonEmpty, pattern: nonEmpty.optional() });
 
 /** What a trust may set for one rule in config/dlp.yaml. */
@@ -41,6 +43,20 @@ export const dlpConfigSchema = z.strictObject({
       files: z.array(nonEmpty).optional(),
     })
     .optional(),
+  personal_data: z
+    .strictObject({
+      /** How close (in characters) a term, a date or an address must be to a pupil's name or identifier to count. */
+      proximity_chars: z.number().int().min(20).max(5_000).default(250),
+      special_category: z
+        .strictObject({
+          /** More terms, by category (an existing one from rules/special-category.yaml, or a new one). */
+          extra_terms: z.record(categoryName, z.array(nonEmpty)).optional(),
+          /** Shipped terms this trust does not want matched (as written in rules/special-category.yaml). */
+          ignore_terms: z.array(nonEmpty).optional(),
+        })
+        .default({}),
+    })
+    .default({ proximity_chars: 250, special_category: {} }),
   rules: z.record(z.string(), ruleOverrideSchema).default({}),
   forwarding: z
     .strictObject({
@@ -93,3 +109,6 @@ export const forwardingMarkersSchema = z.strictObject({
   auto_forward_envelope_senders: z.array(patternEntry),
 });
 export type ForwardingMarkersFile = z.infer<typeof forwardingMarkersSchema>;
+
+/** rules/special-category.yaml: sensitive terms by category. */
+export const specialCategorySchema = z.record(categoryName, z.array(nonEmpty).min(1));

@@ -4,13 +4,16 @@ import { createDetectors } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { Policy } from '../policy/evaluate.js';
 import { normaliseMessage } from './normalise.js';
-import { classifyRecipient, NO_CONTACTS, type ContactDirectory } from './recipients.js';
+import { Roster } from '../roster/roster.js';
+import { classifyRecipient } from './recipients.js';
 import { newReference } from './reference.js';
 import { mostSevere, type Envelope, type Finding, type NormalisedMessage, type Verdict } from './types.js';
 
 export interface InspectionEngineOptions {
-  /** Parent/carer contacts from the roster; none until a roster is configured. */
-  contacts?: ContactDirectory;
+  /** The pupils (names, UPNs, parent/carer contacts); an empty roster when none is configured. */
+  roster?: Roster;
+  /** Today's date; the real one unless a test fixes it. */
+  today?: () => Date;
 }
 
 /**
@@ -20,15 +23,17 @@ export interface InspectionEngineOptions {
 export class InspectionEngine {
   private readonly detectors: Detector[];
   private readonly policy: Policy;
-  private readonly contacts: ContactDirectory;
+  readonly roster: Roster;
+  private readonly today: () => Date;
 
   constructor(
     readonly config: DlpConfig,
     options: InspectionEngineOptions = {},
   ) {
-    this.detectors = createDetectors(config);
+    this.roster = options.roster ?? Roster.empty();
+    this.detectors = createDetectors(config, this.roster);
     this.policy = new Policy(config.rules);
-    this.contacts = options.contacts ?? NO_CONTACTS;
+    this.today = options.today ?? (() => new Date());
   }
 
   /** Parses the raw message and inspects it. */
@@ -52,9 +57,9 @@ export class InspectionEngine {
     const parsed = performance.now();
 
     const recipients = envelope.rcptTo.map((address) =>
-      classifyRecipient(address, this.config.recipientLists, this.contacts),
+      classifyRecipient(address, this.config.recipientLists, this.roster),
     );
-    const context = { message, envelope, recipients };
+    const context = { message, envelope, recipients, today: this.today().toISOString().slice(0, 10) };
     const findings: Finding[] = [];
     for (const detector of this.detectors) findings.push(...detector.detect(context));
     const rules = this.policy.evaluate(findings, recipients, message);

@@ -9,10 +9,11 @@ export interface RecipientLists {
 
 /** Who the roster lists as a parent/carer contact. The roster itself comes from its own module. */
 export interface ContactDirectory {
-  isKnownContact(address: string): boolean;
+  /** The roster pupils whose contact this (lower-case) address is; empty for everyone else. */
+  pupilsOf(address: string): readonly string[];
 }
 
-export const NO_CONTACTS: ContactDirectory = { isKnownContact: () => false };
+export const NO_CONTACTS: ContactDirectory = { pupilsOf: () => [] };
 
 /**
  * Puts an envelope recipient in exactly one class. Internal is checked first, then personal,
@@ -27,13 +28,14 @@ export function classifyRecipient(
   const lower = address.trim().toLowerCase();
   const rawDomain = domainOfAddress(lower);
   const domain = normaliseDomain(rawDomain) ?? rawDomain;
-  const knownContact = contacts.isKnownContact(lower);
+  const contactOf = [...contacts.pupilsOf(lower)];
   const result = (cls: RecipientClass, because: string): ClassifiedRecipient => ({
     address: lower,
     domain,
     class: cls,
     because,
-    knownContact,
+    knownContact: contactOf.length > 0,
+    contactOf,
   });
 
   const via = (entry: string): string => (entry === domain ? '' : ` (${entry})`);

@@ -34,6 +34,8 @@ export interface ClassifiedRecipient {
   because: string;
   /** The roster lists this address as a parent/carer contact of at least one pupil. */
   knownContact: boolean;
+  /** The roster pupils this address is a contact of (ids; empty when not a known contact). */
+  contactOf: string[];
 }
 
 export const FINDING_KINDS = [
@@ -68,8 +70,15 @@ export interface Finding {
    * a quoted thread is a forward only for recipients who were not part of it.
    */
   recipients?: string[];
-  /** The roster pupil it refers to, when known (from the personal-data detectors). */
-  pupilId?: string;
+  /** The roster pupils it refers to (ids from the roster, never names). */
+  pupils?: string[];
+  /** `pupils` share the name that was found: the finding is about one of them, not all. */
+  oneOf?: boolean;
+  /**
+   * For identifiers of nobody on the roster: one-way keys of their values, so that the same
+   * number twice counts as one person and two numbers as two. Never the values themselves.
+   */
+  identifiers?: string[];
 }
 
 export interface AttachmentSummary {

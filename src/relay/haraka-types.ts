@@ -41,6 +41,11 @@ export interface DlpPlugin {
   /** The configuration in force (validated here; the inspection processes load the same text). */
   dlpConfig?: DlpConfig;
   inspector?: Inspector;
+  /** The roster files' state the relay accepted last; inspections use the roster as it was then. */
+  rosterStamp?: string;
+  /** Stops watching the roster files in force. */
+  unwatchRoster?: () => void;
+  logwarn(message: string): void;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;
   [key: string]: unknown;

@@ -2,13 +2,16 @@ import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import type { DlpConfig } from '../config/load.js';
 import type { Envelope, Verdict } from '../engine/types.js';
+import type { RosterSummary } from '../roster/source.js';
 import type { InspectionTask } from './inspection-worker.js';
 
 /** What the plugin asks of inspection; the pool below is the real one. */
 export interface Inspector {
-  /** Later inspections judge by this (already validated) configuration. */
-  use(config: DlpConfig): void;
+  /** Later inspections judge by this (already validated) configuration, and the roster files as they were at `rosterStamp`. */
+  use(config: DlpConfig, rosterStamp: string): void;
   inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict>;
+  /** Reads roster files off the relay's event loop; rejects with the reason when they cannot be used. */
+  checkRoster(files: readonly string[]): Promise<RosterSummary>;
   close(): Promise<void>;
 }
 
@@ -23,6 +26,7 @@ export interface Inspector {
  */
 export class InspectionPool implements Inspector {
   private readonly pool: workerpool.Pool;
+  private rosterStamp = '';
 
   constructor(
     private config: DlpConfig,
@@ -36,15 +40,21 @@ export class InspectionPool implements Inspector {
     });
   }
 
-  /** Processes reload the configuration on their next task. */
-  use(config: DlpConfig): void {
+  /** Processes reload the configuration and roster on their next task. */
+  use(config: DlpConfig, rosterStamp: string): void {
     this.config = config;
+    this.rosterStamp = rosterStamp;
+  }
+
+  checkRoster(files: readonly string[]): Promise<RosterSummary> {
+    return Promise.resolve(this.pool.exec('checkRoster', [[...files]]) as PromiseLike<RosterSummary>);
   }
 
   inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict> {
     const task: InspectionTask = {
       configDir: this.config.configDir,
       configText: this.config.configText,
+      rosterStamp: this.rosterStamp,
       raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
       envelope,
       reference,

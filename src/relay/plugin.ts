@@ -4,11 +4,14 @@
  * I/O: read the message, call the engine, map the verdict to a reply. Decisions live in
  * the engine and in ./smtp-reply.ts.
  */
+import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
 import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
 import { newReference } from '../engine/reference.js';
+import { loadRosterFiles } from '../roster/load-roster.js';
+import { describeRosterSummary, rosterStamp, summariseRoster, type RosterSummary } from '../roster/source.js';
 import type { Verdict } from '../engine/types.js';
 import { InspectionPool } from './inspection-pool.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
@@ -16,10 +19,12 @@ import { verdictLogRecord } from './log-record.js';
 import { decide, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
 
 export function register(this: DlpPlugin): void {
-  // A configuration that does not load stops Haraka from starting: never run with a guess.
+  // A configuration or roster that does not load stops Haraka from starting: never run with a guess.
   const config = loadConfig(configDir(this));
+  const stamp = rosterStamp(config.rosterFiles);
+  const roster = summariseRoster(loadRosterFiles(config.rosterFiles));
   this.inspector = new InspectionPool(config);
-  useConfig(this, config);
+  useConfig(this, config, stamp, roster);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
   this.register_hook('data_post', 'inspect_message');
@@ -27,6 +32,7 @@ export function register(this: DlpPlugin): void {
 
 /** Haraka calls this when it shuts down. */
 export function shutdown(this: DlpPlugin): void {
+  this.unwatchRoster?.();
   void this.inspector?.close();
 }
 
@@ -36,24 +42,90 @@ function configDir(plugin: DlpPlugin): string {
 }
 
 /**
- * Puts a validated configuration in force. Haraka answers "450 plugin timeout" on its own
- * after `plugin.timeout` seconds: keep that guard a little behind our own time budget, so
- * the sender always gets our 451 with a reference.
+ * Puts a validated configuration and roster in force. Haraka answers "450 plugin timeout" on
+ * its own after `plugin.timeout` seconds: keep that guard a little behind our own time
+ * budget, so the sender always gets our 451 with a reference.
  */
-function useConfig(plugin: DlpPlugin, config: DlpConfig): void {
+function useConfig(plugin: DlpPlugin, config: DlpConfig, stamp: string, roster: RosterSummary | undefined): void {
+  const filesChanged = plugin.dlpConfig?.rosterFiles.join('\n') !== config.rosterFiles.join('\n');
   plugin.dlpConfig = config;
-  plugin.inspector?.use(config);
+  plugin.rosterStamp = stamp;
+  plugin.inspector?.use(config, stamp);
   plugin.timeout = Math.ceil(config.inspection.timeoutMs / 1000) + 5;
+  if (roster) for (const line of describeRosterSummary(roster)) (roster.problemCount > 0 ? plugin.logwarn : plugin.loginfo).call(plugin, `dlp: ${line}`);
+  if (config.rosterFiles.length === 0 && roster) {
+    plugin.logwarn('dlp: no roster configured (roster.file in dlp.yaml): pupil names and parent/carer contacts are not checked');
+  }
+  if (filesChanged) watchRoster(plugin, config.rosterFiles);
 }
 
-/** On a change to dlp.yaml: use the new configuration if it is valid, else keep the old one and say why. */
-export function reloadConfig(this: DlpPlugin): void {
+/** Roster files are checked every few seconds; a change is read in an inspection process, then put in force. */
+const ROSTER_POLL_MS = 2_000;
+
+function watchRoster(plugin: DlpPlugin, files: readonly string[]): void {
+  plugin.unwatchRoster?.();
+  let checking: Promise<void> | undefined;
+  let again = false;
+  const onChange = (): void => {
+    if (checking) {
+      again = true;
+      return;
+    }
+    checking = reloadRoster(plugin).finally(() => {
+      checking = undefined;
+      if (again) {
+        again = false;
+        onChange();
+      }
+    });
+  };
+  for (const file of files) watchFile(file, { interval: ROSTER_POLL_MS, persistent: false }, onChange);
+  plugin.unwatchRoster = () => {
+    for (const file of files) unwatchFile(file, onChange);
+  };
+}
+
+/** On a change to a roster file: use it if it loads, else keep the roster in force and say why. */
+async function reloadRoster(plugin: DlpPlugin): Promise<void> {
+  const config = plugin.dlpConfig;
+  if (!config || !plugin.inspector) return;
+  const stamp = rosterStamp(config.rosterFiles);
+  if (stamp === plugin.rosterStamp) return;
   try {
-    useConfig(this, loadConfig(configDir(this)));
-    this.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${this.dlpConfig!.mode})`);
+    const roster = await plugin.inspector.checkRoster(config.rosterFiles);
+    if (plugin.dlpConfig !== config) return; // the configuration changed meanwhile and brought its own roster
+    useConfig(plugin, config, stamp, roster);
+    plugin.loginfo('dlp: roster reloaded');
   } catch (error) {
-    this.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${String(error instanceof Error ? error.message : error)}`);
+    plugin.logcrit(`dlp: a roster file changed but cannot be used; the previous roster stays in force. ${errorText(error)}`);
   }
+}
+
+/** On a change to dlp.yaml: use the new configuration (and its roster) if valid, else keep the old one and say why. */
+export function reloadConfig(this: DlpPlugin): void {
+  const plugin = this;
+  const refuse = (error: unknown): void =>
+    plugin.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${errorText(error)}`);
+  let config: DlpConfig;
+  try {
+    config = loadConfig(configDir(this));
+  } catch (error) {
+    return refuse(error);
+  }
+  const stamp = rosterStamp(config.rosterFiles);
+  const inspector = this.inspector;
+  if (!inspector) return;
+  inspector.checkRoster(config.rosterFiles).then(
+    (roster) => {
+      useConfig(plugin, config, stamp, roster);
+      plugin.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${config.mode})`);
+    },
+    refuse,
+  );
+}
+
+function errorText(error: unknown): string {
+  return String(error instanceof Error ? error.message : error);
 }
 
 export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaConnection): void {

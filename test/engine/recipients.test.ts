@@ -66,8 +66,10 @@ describe('classifyRecipient with the shipped lists', () => {
     expect(classify('x@mail.yahoo.co.uk').because).toBe('mail.yahoo.co.uk is a personal mailbox provider (yahoo.co.uk)');
   });
   it('lower-cases the address and marks known contacts', () => {
-    const result = classifyRecipient('Parent@Gmail.com', config.recipientLists, { isKnownContact: (a) => a === 'parent@gmail.com' });
-    expect(result).toMatchObject({ address: 'parent@gmail.com', domain: 'gmail.com', knownContact: true });
+    const result = classifyRecipient('Parent@Gmail.com', config.recipientLists, {
+      pupilsOf: (a) => (a === 'parent@gmail.com' ? ['p1'] : []),
+    });
+    expect(result).toMatchObject({ address: 'parent@gmail.com', domain: 'gmail.com', knownContact: true, contactOf: ['p1'] });
   });
   it('covers every personal domain the default policy names', () => {
     const named = 'gmail.com googlemail.com outlook.com hotmail.com hotmail.co.uk live.com live.co.uk msn.com yahoo.com yahoo.co.uk ymail.com icloud.com me.com mac.com aol.com aol.co.uk btinternet.com sky.com virginmedia.com blueyonder.co.uk ntlworld.com talktalk.net protonmail.com proton.me gmx.com gmx.co.uk mail.com zoho.com yandex.com'.split(' ');

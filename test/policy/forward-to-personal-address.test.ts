@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InspectionEngine } from '../../src/engine/inspect.js';
-import type { ContactDirectory } from '../../src/engine/recipients.js';
+import { Roster } from '../../src/roster/roster.js';
 import { BASE_DLP_YAML, configFrom } from '../support/config.js';
 import { FIXTURES } from '../support/paths.js';
 
@@ -10,11 +10,12 @@ const STAFF = 's.jones@example-trust.org.uk';
 const GMAIL_FORWARD = readFileSync(join(FIXTURES, 'forwarding/gmail-forward.eml'));
 const OUTLOOK_REPLY = readFileSync(join(FIXTURES, 'forwarding/outlook-reply.eml'));
 
-/** Known contacts as the roster will provide them: a set of parent addresses. */
-const contacts = (...addresses: string[]): ContactDirectory => ({ isKnownContact: (a) => addresses.includes(a) });
+/** A roster with one pupil whose parent/carer contacts are these addresses. */
+const contacts = (...addresses: string[]): Roster =>
+  new Roster([{ id: 'p1', forenames: ['Ottoline'], surnames: ['Quayle'], contacts: addresses }], new Set());
 
-const verdictFor = (raw: Buffer, rcptTo: string[], yaml = BASE_DLP_YAML, known: ContactDirectory = contacts()) =>
-  new InspectionEngine(configFrom(yaml), { contacts: known }).inspect(raw, { mailFrom: STAFF, rcptTo });
+const verdictFor = (raw: Buffer, rcptTo: string[], yaml = BASE_DLP_YAML, roster: Roster = contacts()) =>
+  new InspectionEngine(configFrom(yaml), { roster }).inspect(raw, { mailFrom: STAFF, rcptTo });
 
 describe('rule forward-to-personal-address', () => {
   it('rejects a forward to a personal mailbox, with the rule\'s reason and clause', async () => {

@@ -53,9 +53,9 @@ describe('InspectionPool (worker processes)', () => {
   });
 
   it('judges by a new configuration once it is in use', async () => {
-    pool.use(configFrom(BASE_DLP_YAML.replace('enforce', 'monitor')));
+    pool.use(configFrom(BASE_DLP_YAML.replace('enforce', 'monitor')), '');
     expect((await pool.inspect(forward, envelope, 'DLP-A', never)).mode).toBe('monitor');
-    pool.use(config);
+    pool.use(config, '');
     expect((await pool.inspect(forward, envelope, 'DLP-B', never)).mode).toBe('enforce');
   });
 
@@ -97,9 +97,9 @@ describe('InspectionPool (worker processes)', () => {
     try {
       // A configuration directory that vanished between validation and use: the worker throws.
       const broken = { ...configFrom(), configDir: '/nonexistent', configText: 'mode: [' };
-      pool1.use(broken);
+      pool1.use(broken, '');
       await expect(pool1.inspect(forward, envelope, 'DLP-X', never)).rejects.toThrow(/not valid YAML/);
-      pool1.use(configFrom());
+      pool1.use(configFrom(), '');
       expect((await pool1.inspect(forward, envelope, 'DLP-Y', never)).action).toBe('reject');
     } finally {
       await pool1.close();
