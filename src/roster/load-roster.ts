@@ -87,6 +87,7 @@ function readRosterFile(
   const problemsBefore = problems.length;
   const report = (line: number, problem: string): void => void problems.push({ file: name, line, problem });
 
+  const unreadable: Array<{ endLine: number; message: string }> = [];
   const records = parse(text, {
     delimiter: guessDelimiter(text),
     relax_quotes: true,
@@ -95,10 +96,15 @@ function readRosterFile(
     skip_records_with_error: true,
     info: true,
     on_skip: (error) => {
-      report(Number(error?.['lines'] ?? 0), `unreadable CSV (${error?.message.replace(/ at line \d+/, '') ?? 'skipped'})`);
+      unreadable.push({ endLine: Number(error?.['lines'] ?? 0), message: error?.message.replace(/ at line \d+/, '') ?? 'skipped' });
       return undefined;
     },
   }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  // The parser knows where a broken record ended; the row it broke starts after the last good one.
+  for (const { endLine, message } of unreadable) {
+    const startLine = records.reduce((last, { info }) => (info.lines < endLine && info.lines > last ? info.lines : last), 0) + 1;
+    report(startLine, `unreadable CSV row${endLine > startLine ? ` (to line ${endLine})` : ''}: ${message}; skipped`);
+  }
 
   const headerAt = records.slice(0, HEADER_SEARCH_RECORDS).findIndex(({ record }) => hasNameColumns(mapColumns(record)));
   if (headerAt < 0) {
@@ -118,7 +124,9 @@ function readRosterFile(
     if (existing) mergeInto(existing, row);
     else merged.set(key, { ...row, id: `p${createHash('sha256').update(key).digest('hex').slice(0, 12)}` });
   }
-  return { file: name, encoding, rows, pupils: pupilKeys.size, problems: problems.length - problemsBefore };
+  const fileProblems = problems.splice(problemsBefore).sort((a, b) => a.line - b.line);
+  problems.push(...fileProblems);
+  return { file: name, encoding, rows, pupils: pupilKeys.size, problems: fileProblems.length };
 }
 
 /** One pupil from one row, or undefined (reported) when the row names nobody. */

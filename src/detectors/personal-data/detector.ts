@@ -15,8 +15,8 @@ import { findContactDetails } from './contact-details.js';
 import { findIdentifiers, type IdentifierHit } from './identifiers.js';
 import { SpecialCategoryDictionary } from './special-category.js';
 
-/** A date this close to a pupil's name is read as that pupil's date of birth ("Jane Smith 04/02/2015"). */
-const BESIDE_NAME_CHARS = 40;
+/** A date this close to a pupil's name is read as that pupil's date of birth ("Jane Smith 04/02/2015", "Smith,Jane,5B,04/02/2015"). */
+const BESIDE_NAME_CHARS = 20;
 /**
  * Past this many findings of one kind in one place (a class list pasted into the body), the
  * rest are summarised in one finding that still carries every pupil, so counts stay exact
