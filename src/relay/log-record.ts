@@ -1,4 +1,5 @@
-import type { Verdict } from '../engine/types.js';
+import type { Finding, Verdict } from '../engine/types.js';
+import { distinctPeople, personalDataFindings } from '../policy/conditions/personal-data.js';
 
 export interface LogRecordInput {
   verdict?: Verdict;
@@ -13,7 +14,9 @@ export interface LogRecordInput {
 
 /**
  * One structured line per message. Recipients appear as domain and class only, findings
- * as kinds and evidence ids: no message content and no names of people in the log.
+ * as counts by kind and evidence id, and the number of people the message is about: no
+ * message content, no names, no identifiers in the log, and a bounded line however many
+ * findings a message has.
  */
 export function verdictLogRecord(input: LogRecordInput): Record<string, unknown> {
   const { verdict } = input;
@@ -29,8 +32,15 @@ export function verdictLogRecord(input: LogRecordInput): Record<string, unknown>
     verdict: verdict?.action,
     outcome: input.outcome,
     rules: verdict?.rules.map((r) => r.id) ?? [],
-    findings: verdict?.findings.map((f) => `${f.kind}:${f.evidence}`) ?? [],
+    findings: verdict ? countFindings(verdict.findings) : {},
+    ...(verdict ? { people: distinctPeople(personalDataFindings(verdict.findings)) } : {}),
     ...(input.error ? { error: input.error } : {}),
     timings_ms: verdict ? { ...verdict.timings, elapsed: input.elapsedMs } : { elapsed: input.elapsedMs },
   };
+}
+
+function countFindings(findings: readonly Finding[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of findings) counts[`${f.kind}:${f.evidence}`] = (counts[`${f.kind}:${f.evidence}`] ?? 0) + 1;
+  return counts;
 }

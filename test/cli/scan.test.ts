@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BASE_DLP_YAML, configDirWith } from '../support/config.js';
 import { FIXTURES, REPO_ROOT } from '../support/paths.js';
+import { RIVERSIDE_ROSTER } from '../support/roster.js';
 
 const run = promisify(execFile);
 
@@ -22,6 +24,53 @@ const fwd = (name: string) => join(FIXTURES, 'forwarding', name);
 const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('dlp scan --json', () => {
+  it('lists personal-data findings with their kinds, locations and redacted excerpts, using the roster', async () => {
+    const dir = configDirWith(`${BASE_DLP_YAML}roster:\n  file: roster.csv\n`);
+    copyFileSync(RIVERSIDE_ROSTER, join(dir, 'roster.csv'));
+    const eml = join(dir, 'message.eml');
+    writeFileSync(
+      eml,
+      'From: t@example-trust.org.uk\r\nTo: helper@gmail.com\r\nSubject: Jane Smith\r\n\r\n' +
+        'Jane Smith, UPN H801200001001, DOB 04/02/2015, has asthma. NI AB123456C\r\n',
+    );
+    const { status, stdout } = await dlp('scan', '--json', '--config', dir, eml);
+    expect(status).toBe(0);
+    const [result] = lines(stdout);
+    expect(result).toMatchObject({
+      verdict: 'hold',
+      rules: [
+        expect.objectContaining({ id: 'personal-data-to-personal-address' }),
+        expect.objectContaining({ id: 'pupil-name-in-subject' }),
+        expect.objectContaining({ id: 'special-category-in-body' }),
+      ],
+      findings: [
+        { kind: 'pupil-name', location: 'subject', excerpt: 'J*** S****' },
+        { kind: 'pupil-name', location: 'body', excerpt: 'J*** S****' },
+        { kind: 'upn', location: 'body', excerpt: 'UPN H80…' },
+        { kind: 'ni-number', location: 'body', excerpt: 'NI no. AB1…' },
+        { kind: 'date-of-birth', location: 'body', excerpt: 'date of birth 0*/0*/2***' },
+        { kind: 'special-category', location: 'body', excerpt: 'health: asthma' },
+      ],
+    });
+    expect(stdout).not.toMatch(/Jane|H801200001001|AB123456C|04\/02\/2015/);
+  });
+
+  it('reports bad roster rows on stderr and still scans', async () => {
+    const dir = configDirWith(`${BASE_DLP_YAML}roster:\n  file: roster.csv\n`);
+    writeFileSync(join(dir, 'roster.csv'), 'Forename,Surname\nJane,Smith\nNoSurname,\n');
+    const { status, stdout, stderr } = await dlp('scan', '--json', '--config', dir, fwd('plain-new-message.eml'));
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/dlp scan: roster: roster\.csv line 3: no surname; row skipped/);
+    expect(lines(stdout)).toHaveLength(1);
+  });
+
+  it('stops with status 2 when the roster cannot be used', async () => {
+    const dir = configDirWith(`${BASE_DLP_YAML}roster:\n  file: missing.csv\n`);
+    const { status, stderr } = await dlp('scan', '--json', '--config', dir, fwd('plain-new-message.eml'));
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/missing\.csv: no such file/);
+  });
+
   it('prints one JSON object per file with verdict, rules and findings; exit 0', async () => {
     const { status, stdout } = await dlp('scan', '--json', fwd('gmail-forward.eml'), fwd('plain-new-message.eml'));
     expect(status).toBe(0);

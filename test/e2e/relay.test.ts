@@ -220,11 +220,11 @@ describe('relay: actions and modes', () => {
       expect((await sendRaw(relay.port, envelope, forward)).code).toBe(550);
 
       relay.writeConfig('dlp.yaml', DLP_YAML.replace('mode: enforce', 'mode: sometimes'));
-      await waitForOutput(relay, /previous configuration stays in force.*mode/);
+      await relay.waitForOutput(/previous configuration stays in force.*mode/);
       expect((await sendRaw(relay.port, envelope, forward)).code).toBe(550);
 
       relay.writeConfig('dlp.yaml', DLP_YAML.replace('mode: enforce', 'mode: monitor'));
-      await waitForOutput(relay, /reloaded dlp\.yaml \(mode monitor\)/);
+      await relay.waitForOutput(/reloaded dlp\.yaml \(mode monitor\)/);
       expect((await sendRaw(relay.port, envelope, forward)).code).toBe(250);
     } finally {
       await relay.stop();
@@ -257,11 +257,4 @@ function headerFields(block: Buffer): string[] {
   return block.toString('latin1').split(/\r\n(?![ \t])/).filter((field) => field !== '');
 }
 
-async function waitForOutput(relay: HarakaRelay, pattern: RegExp, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(relay.output)) {
-    if (Date.now() > deadline) throw new Error(`relay output never matched ${pattern}:\n${relay.output.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 

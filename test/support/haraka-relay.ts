@@ -17,6 +17,8 @@ export interface RelayOptions {
   plugins?: string[];
   /** Extra environment for the Haraka process. */
   env?: Record<string, string>;
+  /** More files for config/ (a roster CSV, say), by name. */
+  configFiles?: Record<string, string | Buffer>;
 }
 
 export async function freePort(): Promise<number> {
@@ -50,7 +52,7 @@ export class HarakaRelay {
     return join(this.dir, 'config');
   }
 
-  writeConfig(name: string, content: string): void {
+  writeConfig(name: string, content: string | Buffer): void {
     writeFileSync(join(this.configDir, name), content);
   }
 
@@ -69,6 +71,7 @@ export class HarakaRelay {
     this.writeConfig('smtp_forward.ini', `host=127.0.0.1\nport=${this.options.smarthostPort}\nenable_outbound=true\n`);
     this.writeConfig('me', 'relay.test\n');
     this.writeConfig('dlp.yaml', this.options.dlpYaml);
+    for (const [name, content] of Object.entries(this.options.configFiles ?? {})) this.writeConfig(name, content);
     symlinkSync(this.options.pluginsDir ?? join(REPO_ROOT, 'plugins'), join(this.dir, 'plugins'));
     symlinkSync(join(REPO_ROOT, 'dist'), join(this.dir, 'dist'));
 
@@ -85,6 +88,15 @@ export class HarakaRelay {
       if (exitCode !== 'running') throw new RelayExitedError(exitCode, this.output);
       if (await canConnect(this.port)) return this;
       if (Date.now() > deadline) throw new Error(`Haraka did not listen within 30 s:\n${this.output}`);
+    }
+  }
+
+  /** Resolves once Haraka's output matches `pattern` (searching only output written after `from`). */
+  async waitForOutput(pattern: RegExp, ms = 15_000, from = 0): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(this.output.slice(from))) {
+      if (Date.now() > deadline) throw new Error(`relay output never matched ${pattern}:\n${this.output.slice(-3000)}`);
+      await delay(100);
     }
   }
 

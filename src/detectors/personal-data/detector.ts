@@ -79,12 +79,12 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
           if (besideIsPupil) {
             findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'beside-pupil-name', ...about(beside) });
           } else if (date.labelled && isPastDate(date.iso, today)) {
-            const owner = nearest(anchors, date, proximity) ?? fallback;
+            const owner = ownerOf(anchors, date, proximity) ?? fallback;
             findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'birth-context', ...about(owner) });
           }
         }
         for (const term of dictionary.find(folded)) {
-          const owner = nearest(anchors, term, proximity) ?? fallback;
+          const owner = ownerOf(anchors, term, proximity) ?? fallback;
           if (!owner) continue;
           findings.add({
             kind: 'special-category',
@@ -95,7 +95,7 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
           });
         }
         for (const contact of findContactDetails(text)) {
-          const owner = nearest(anchors, contact, proximity);
+          const owner = ownerOf(anchors, contact, proximity);
           if (!owner) continue;
           findings.add({ kind: 'contact-details', location, excerpt: contact.excerpt, evidence: `home-${contact.what}`, ...about(owner) });
         }
@@ -125,6 +125,11 @@ function about(anchor: Anchor | undefined): Pick<Finding, 'pupils' | 'oneOf' | '
   if (anchor.pupils.length > 1) return { pupils: anchor.pupils, oneOf: true };
   if (anchor.pupils.length === 1) return { pupils: anchor.pupils };
   return anchor.identifierKey ? { identifiers: [anchor.identifierKey] } : {};
+}
+
+/** Whom a date, term or address near pupil data is about: the nearest roster pupil, else the nearest identifier. */
+function ownerOf(anchors: readonly Anchor[], span: { start: number; end: number }, limit: number): Anchor | undefined {
+  return nearest(anchors.filter((a) => a.pupils.length > 0), span, limit) ?? nearest(anchors, span, limit);
 }
 
 /** The anchor closest to a span, if one is within `limit` characters of it. */
