@@ -41,29 +41,98 @@ function foldLetter(char: string): string {
   return char.normalize('NFKD').replace(COMBINING_MARK, '');
 }
 
-export function foldText(original: string): FoldedText {
-  const folded: string[] = [' '];
-  const cased: string[] = [' '];
-  const origin: number[] = [0];
-  let lastWasSpace = true;
+/** Growable parallel buffers for the folded text, the cased text and the origin map. */
+class FoldBuffer {
+  folded = new Uint16Array(64);
+  cased = new Uint16Array(64);
+  origin = new Int32Array(65);
+  length = 0;
+  lastWasSpace = false;
 
-  const push = (lower: string, withCase: string, at: number): void => {
-    for (let k = 0; k < lower.length; k++) {
-      folded.push(lower[k]!);
-      cased.push(withCase[k] ?? lower[k]!);
-      origin.push(at);
+  constructor(expected: number) {
+    this.grow(expected + 16);
+  }
+
+  private grow(size: number): void {
+    if (size <= this.folded.length) return;
+    const capacity = Math.max(size, this.folded.length * 2);
+    const folded = new Uint16Array(capacity);
+    folded.set(this.folded.subarray(0, this.length));
+    const cased = new Uint16Array(capacity);
+    cased.set(this.cased.subarray(0, this.length));
+    const origin = new Int32Array(capacity + 1);
+    origin.set(this.origin.subarray(0, this.length));
+    [this.folded, this.cased, this.origin] = [folded, cased, origin];
+  }
+
+  push(lower: number, withCase: number, at: number): void {
+    if (this.length === this.folded.length) this.grow(this.length + 1);
+    this.folded[this.length] = lower;
+    this.cased[this.length] = withCase;
+    this.origin[this.length] = at;
+    this.length++;
+  }
+
+  pushString(lower: string, withCase: string, at: number): void {
+    for (let k = 0; k < lower.length; k++) this.push(lower.charCodeAt(k), withCase.charCodeAt(k), at);
+  }
+
+  space(at: number): void {
+    if (this.lastWasSpace) return;
+    this.push(SPACE, SPACE, at);
+    this.lastWasSpace = true;
+  }
+
+  token(code: number, at: number): void {
+    // Hyphens join a double-barrelled name; any other punctuation is a token of its own.
+    if (code === HYPHEN && !this.lastWasSpace) {
+      this.push(HYPHEN, HYPHEN, at);
+      return;
     }
-  };
-  const space = (at: number): void => {
-    if (lastWasSpace) return;
-    push(' ', ' ', at);
-    lastWasSpace = true;
-  };
+    this.space(at);
+    this.push(code, code, at);
+    this.lastWasSpace = false;
+    this.space(at);
+  }
+}
 
-  // Iterate by code point so that astral letters stay whole.
-  let index = 0;
-  for (const char of original) {
+const SPACE = 0x20;
+const HYPHEN = 0x2d;
+const COMMA = 0x2c;
+const FULL_STOP = 0x2e;
+
+// What each ASCII character folds to: a letter or digit (its lower-case code), or one of these.
+const SKIP = -1;
+const AS_SPACE = -2;
+const ASCII_CLASS = new Int16Array(128).map((_, code) => {
+  const char = String.fromCharCode(code);
+  if (/[A-Za-z0-9]/.test(char)) return char.toLowerCase().charCodeAt(0);
+  if (APOSTROPHES.has(char)) return SKIP;
+  if (/\s/.test(char) || SPACE_LIKE.has(char) || code < 0x20 || code === 0x7f) return AS_SPACE;
+  if (char === '-' || char === ',') return code;
+  return FULL_STOP;
+});
+
+export function foldText(original: string): FoldedText {
+  const out = new FoldBuffer(original.length + 2);
+  out.push(SPACE, SPACE, 0);
+  out.lastWasSpace = true;
+
+  for (let index = 0; index < original.length; ) {
     const at = index;
+    const code = original.charCodeAt(index);
+    if (code < 0x80) {
+      index++;
+      const cls = ASCII_CLASS[code]!;
+      if (cls >= 0 && cls !== HYPHEN && cls !== COMMA && cls !== FULL_STOP) {
+        out.push(cls, code, at);
+        out.lastWasSpace = false;
+      } else if (cls === AS_SPACE) out.space(at);
+      else if (cls !== SKIP) out.token(cls, at);
+      continue;
+    }
+    // Outside ASCII, iterate by code point so that astral letters stay whole.
+    const char = String.fromCodePoint(original.codePointAt(index)!);
     index += char.length;
     // Apostrophes, and combining marks of text in decomposed form, fold to nothing.
     if (APOSTROPHES.has(char) || IS_MARK.test(char)) continue;
@@ -71,26 +140,20 @@ export function foldText(original: string): FoldedText {
       const withCase = foldLetter(char);
       const lower = withCase.toLowerCase();
       // A few letters change length when lower-cased; keep the two strings aligned.
-      push(lower, lower.length === withCase.length ? withCase : lower, at);
-      lastWasSpace = false;
+      out.pushString(lower, lower.length === withCase.length ? withCase : lower, at);
+      out.lastWasSpace = false;
     } else if (SPACE_LIKE.has(char) || /\s/u.test(char)) {
-      space(at);
+      out.space(at);
     } else {
-      // Hyphens join a double-barrelled name; any other punctuation is a token of its own.
-      const token = HYPHENS.has(char) ? '-' : char === ',' ? ',' : '.';
-      if (token === '-' && !lastWasSpace) {
-        push('-', '-', at);
-        continue;
-      }
-      space(at);
-      push(token, token, at);
-      lastWasSpace = false;
-      space(at);
+      out.token(HYPHENS.has(char) ? HYPHEN : FULL_STOP, at);
     }
   }
-  space(index);
-  origin.push(index);
-  return { original, folded: folded.join(''), cased: cased.join(''), origin: Int32Array.from(origin) };
+  out.space(original.length);
+  const decoder = new TextDecoder('utf-16le');
+  const text = (codes: Uint16Array): string => decoder.decode(codes.subarray(0, out.length));
+  const origin = out.origin.slice(0, out.length + 1);
+  origin[out.length] = original.length;
+  return { original, folded: text(out.folded), cased: text(out.cased), origin };
 }
 
 /** Folds a dictionary entry (a name, a term) exactly as text is folded, without the padding. */
