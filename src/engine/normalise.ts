@@ -82,9 +82,15 @@ function htmlAsText(html: string): string {
   try {
     return htmlToText(html, {
       wordwrap: false,
+      // Table cells are separated by tabs and rows by line breaks, so that a class list in an
+      // HTML-only message reads "Jane<tab>Smith", not "JaneSmith".
       selectors: [
         { selector: 'a', options: { ignoreHref: true } },
         { selector: 'img', format: 'skip' },
+        { selector: 'table', format: 'block' },
+        { selector: 'tr', format: 'block' },
+        { selector: 'td', format: 'inlineSurround', options: { prefix: '', suffix: '\t' } },
+        { selector: 'th', format: 'inlineSurround', options: { prefix: '', suffix: '\t' } },
       ],
     });
   } catch {
@@ -101,6 +107,7 @@ const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', amp: '&'
 export function stripTags(html: string): string {
   return html
     .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^<>]*>/gi, '\n')
+    .replace(/<\/t[dh]\b[^<>]*>/gi, '\t')
     .replace(/<[^<>]*>/g, '')
     .replace(/&(#\d{1,6}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (entity: string, name: string) => {
       if (name.startsWith('#')) {

@@ -75,8 +75,9 @@ export interface Finding {
   /** `pupils` share the name that was found: the finding is about one of them, not all. */
   oneOf?: boolean;
   /**
-   * For identifiers of nobody on the roster: one-way keys of their values, so that the same
-   * number twice counts as one person and two numbers as two. Never the values themselves.
+   * For identifiers of nobody on the roster: keys of their values, keyed afresh for each
+   * message, so that within the message the same number twice counts as one person and two
+   * numbers as two. Never the values, and not comparable between messages.
    */
   identifiers?: string[];
 }

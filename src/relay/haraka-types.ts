@@ -2,6 +2,7 @@
 // (Haraka ships no type declarations).
 import type { DlpConfig } from '../config/load.js';
 import type { Inspector } from './inspection-pool.js';
+import type { RosterKeeper } from './roster-keeper.js';
 
 /** @haraka/email-address has `address` as a getter; older Haraka had a method. */
 export interface HarakaAddress {
@@ -41,10 +42,8 @@ export interface DlpPlugin {
   /** The configuration in force (validated here; the inspection processes load the same text). */
   dlpConfig?: DlpConfig;
   inspector?: Inspector;
-  /** The roster files' state the relay accepted last; inspections use the roster as it was then. */
-  rosterStamp?: string;
-  /** Stops watching the roster files in force. */
-  unwatchRoster?: () => void;
+  /** The roster in force, and its watch on the roster files. */
+  rosterKeeper?: RosterKeeper;
   logwarn(message: string): void;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;

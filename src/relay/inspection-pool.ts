@@ -2,16 +2,15 @@ import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import type { DlpConfig } from '../config/load.js';
 import type { Envelope, Verdict } from '../engine/types.js';
-import type { RosterSummary } from '../roster/source.js';
-import type { InspectionTask } from './inspection-worker.js';
+import type { InspectionTask, RosterCheck } from './inspection-worker.js';
 
 /** What the plugin asks of inspection; the pool below is the real one. */
 export interface Inspector {
-  /** Later inspections judge by this (already validated) configuration, and the roster files as they were at `rosterStamp`. */
-  use(config: DlpConfig, rosterStamp: string): void;
+  /** Later inspections judge by this (already validated) configuration and accepted roster snapshot ('' for none). */
+  use(config: DlpConfig, rosterSnapshot: string): void;
   inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict>;
-  /** Reads roster files off the relay's event loop; rejects with the reason when they cannot be used. */
-  checkRoster(files: readonly string[]): Promise<RosterSummary>;
+  /** Reads roster files off the relay's event loop into a snapshot in `snapshotDir`; rejects with the reason when they cannot be used. */
+  checkRoster(files: readonly string[], idKey: Buffer, snapshotDir: string): Promise<RosterCheck>;
   close(): Promise<void>;
 }
 
@@ -26,7 +25,7 @@ export interface Inspector {
  */
 export class InspectionPool implements Inspector {
   private readonly pool: workerpool.Pool;
-  private rosterStamp = '';
+  private rosterSnapshot = '';
 
   constructor(
     private config: DlpConfig,
@@ -41,20 +40,20 @@ export class InspectionPool implements Inspector {
   }
 
   /** Processes reload the configuration and roster on their next task. */
-  use(config: DlpConfig, rosterStamp: string): void {
+  use(config: DlpConfig, rosterSnapshot: string): void {
     this.config = config;
-    this.rosterStamp = rosterStamp;
+    this.rosterSnapshot = rosterSnapshot;
   }
 
-  checkRoster(files: readonly string[]): Promise<RosterSummary> {
-    return Promise.resolve(this.pool.exec('checkRoster', [[...files]]) as PromiseLike<RosterSummary>);
+  checkRoster(files: readonly string[], idKey: Buffer, snapshotDir: string): Promise<RosterCheck> {
+    return Promise.resolve(this.pool.exec('checkRoster', [[...files], idKey.toString('hex'), snapshotDir]) as PromiseLike<RosterCheck>);
   }
 
   inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict> {
     const task: InspectionTask = {
       configDir: this.config.configDir,
       configText: this.config.configText,
-      rosterStamp: this.rosterStamp,
+      rosterSnapshot: this.rosterSnapshot,
       raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
       envelope,
       reference,

@@ -4,27 +4,35 @@
  * I/O: read the message, call the engine, map the verdict to a reply. Decisions live in
  * the engine and in ./smtp-reply.ts.
  */
-import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
 import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
 import { newReference } from '../engine/reference.js';
-import { loadRosterFiles } from '../roster/load-roster.js';
-import { describeRosterSummary, rosterStamp, summariseRoster, type RosterSummary } from '../roster/source.js';
 import type { Verdict } from '../engine/types.js';
 import { InspectionPool } from './inspection-pool.js';
+import { RosterKeeper, type RelayLog } from './roster-keeper.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
 import { decide, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
 
 export function register(this: DlpPlugin): void {
   // A configuration or roster that does not load stops Haraka from starting: never run with a guess.
+  const plugin = this;
   const config = loadConfig(configDir(this));
-  const stamp = rosterStamp(config.rosterFiles);
-  const roster = summariseRoster(loadRosterFiles(config.rosterFiles));
-  this.inspector = new InspectionPool(config);
-  useConfig(this, config, stamp, roster);
+  const inspector = new InspectionPool(config);
+  const log: RelayLog = { info: (m) => plugin.loginfo(m), warn: (m) => plugin.logwarn(m), crit: (m) => plugin.logcrit(m) };
+  const roster = new RosterKeeper(inspector, log, (snapshot) => plugin.dlpConfig && inspector.use(plugin.dlpConfig, snapshot));
+  try {
+    roster.loadAtStart(config.rosterFiles);
+  } catch (error) {
+    roster.close();
+    void inspector.close();
+    throw error;
+  }
+  this.inspector = inspector;
+  this.rosterKeeper = roster;
+  useConfig(this, config, roster.snapshot);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
   this.register_hook('data_post', 'inspect_message');
@@ -32,7 +40,7 @@ export function register(this: DlpPlugin): void {
 
 /** Haraka calls this when it shuts down. */
 export function shutdown(this: DlpPlugin): void {
-  this.unwatchRoster?.();
+  this.rosterKeeper?.close();
   void this.inspector?.close();
 }
 
@@ -42,68 +50,22 @@ function configDir(plugin: DlpPlugin): string {
 }
 
 /**
- * Puts a validated configuration and roster in force. Haraka answers "450 plugin timeout" on
- * its own after `plugin.timeout` seconds: keep that guard a little behind our own time
- * budget, so the sender always gets our 451 with a reference.
+ * Puts a validated configuration and accepted roster in force. Haraka answers "450 plugin
+ * timeout" on its own after `plugin.timeout` seconds: keep that guard a little behind our
+ * own time budget, so the sender always gets our 451 with a reference.
  */
-function useConfig(plugin: DlpPlugin, config: DlpConfig, stamp: string, roster: RosterSummary | undefined): void {
-  const filesChanged = plugin.dlpConfig?.rosterFiles.join('\n') !== config.rosterFiles.join('\n');
+function useConfig(plugin: DlpPlugin, config: DlpConfig, rosterSnapshot: string): void {
   plugin.dlpConfig = config;
-  plugin.rosterStamp = stamp;
-  plugin.inspector?.use(config, stamp);
+  plugin.inspector?.use(config, rosterSnapshot);
   plugin.timeout = Math.ceil(config.inspection.timeoutMs / 1000) + 5;
-  if (roster) for (const line of describeRosterSummary(roster)) (roster.problemCount > 0 ? plugin.logwarn : plugin.loginfo).call(plugin, `dlp: ${line}`);
-  if (config.rosterFiles.length === 0 && roster) {
-    plugin.logwarn('dlp: no roster configured (roster.file in dlp.yaml): pupil names and parent/carer contacts are not checked');
-  }
-  if (filesChanged) watchRoster(plugin, config.rosterFiles);
 }
 
-/** Roster files are checked every few seconds; a change is read in an inspection process, then put in force. */
-const ROSTER_POLL_MS = 2_000;
-
-function watchRoster(plugin: DlpPlugin, files: readonly string[]): void {
-  plugin.unwatchRoster?.();
-  let checking: Promise<void> | undefined;
-  let again = false;
-  const onChange = (): void => {
-    if (checking) {
-      again = true;
-      return;
-    }
-    checking = reloadRoster(plugin).finally(() => {
-      checking = undefined;
-      if (again) {
-        again = false;
-        onChange();
-      }
-    });
-  };
-  for (const file of files) watchFile(file, { interval: ROSTER_POLL_MS, persistent: false }, onChange);
-  plugin.unwatchRoster = () => {
-    for (const file of files) unwatchFile(file, onChange);
-  };
-}
-
-/** On a change to a roster file: use it if it loads, else keep the roster in force and say why. */
-async function reloadRoster(plugin: DlpPlugin): Promise<void> {
-  const config = plugin.dlpConfig;
-  if (!config || !plugin.inspector) return;
-  const stamp = rosterStamp(config.rosterFiles);
-  if (stamp === plugin.rosterStamp) return;
-  try {
-    const roster = await plugin.inspector.checkRoster(config.rosterFiles);
-    if (plugin.dlpConfig !== config) return; // the configuration changed meanwhile and brought its own roster
-    useConfig(plugin, config, stamp, roster);
-    plugin.loginfo('dlp: roster reloaded');
-  } catch (error) {
-    plugin.logcrit(`dlp: a roster file changed but cannot be used; the previous roster stays in force. ${errorText(error)}`);
-  }
-}
+let configGeneration = 0;
 
 /** On a change to dlp.yaml: use the new configuration (and its roster) if valid, else keep the old one and say why. */
 export function reloadConfig(this: DlpPlugin): void {
   const plugin = this;
+  const generation = ++configGeneration;
   const refuse = (error: unknown): void =>
     plugin.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${errorText(error)}`);
   let config: DlpConfig;
@@ -112,16 +74,12 @@ export function reloadConfig(this: DlpPlugin): void {
   } catch (error) {
     return refuse(error);
   }
-  const stamp = rosterStamp(config.rosterFiles);
-  const inspector = this.inspector;
-  if (!inspector) return;
-  inspector.checkRoster(config.rosterFiles).then(
-    (roster) => {
-      useConfig(plugin, config, stamp, roster);
-      plugin.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${config.mode})`);
-    },
-    refuse,
-  );
+  if (!this.rosterKeeper) return;
+  this.rosterKeeper.forFiles(config.rosterFiles).then((snapshot) => {
+    if (generation !== configGeneration) return; // a later edit is being put in force
+    useConfig(plugin, config, snapshot);
+    plugin.loginfo(`dlp: reloaded ${CONFIG_FILE_NAME} (mode ${config.mode})`);
+  }, refuse);
 }
 
 function errorText(error: unknown): string {

@@ -3,7 +3,7 @@
  * and skipped; only a missing file, or one with no usable name columns, is an error.
  * Exports in long format (one row per pupil and contact) are merged into one pupil.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -12,7 +12,10 @@ import { hasNameColumns, mapColumns, NAME_COLUMNS_HELP, type ColumnMap, type Ros
 import { decodeRosterBytes, type RosterEncoding } from './decode-text.js';
 
 export interface RosterPupil {
-  /** Opaque and stable across reloads; safe to log. Never the UPN or the name. */
+  /**
+   * Opaque: a keyed hash of the UPN (or MIS id, or name), so it cannot be turned back into
+   * either without the key. Stable for as long as the key is (see LoadRosterOptions).
+   */
   id: string;
   upn?: string;
   /** The MIS's own id (admission number), which joins the rows of a long-format export. */
@@ -58,7 +61,16 @@ export class RosterError extends Error {
 const HEADER_SEARCH_RECORDS = 10;
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
-export function loadRosterFiles(files: readonly string[]): RosterData {
+export interface LoadRosterOptions {
+  /**
+   * The key for pupil ids. The relay makes one when it starts, so ids stay the same across
+   * roster reloads; by default a new random key for each load.
+   */
+  idKey?: Buffer;
+}
+
+export function loadRosterFiles(files: readonly string[], options: LoadRosterOptions = {}): RosterData {
+  const idKey = options.idKey ?? randomBytes(32);
   const merged = new Map<string, RosterPupil>();
   const problems: RosterProblem[] = [];
   const summaries: RosterFileSummary[] = [];
@@ -70,7 +82,7 @@ export function loadRosterFiles(files: readonly string[]): RosterData {
       const code = (error as NodeJS.ErrnoException).code;
       throw new RosterError(`roster ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`}`);
     }
-    summaries.push(readRosterFile(bytes, file, fileIndex, merged, problems));
+    summaries.push(readRosterFile(bytes, file, fileIndex, idKey, merged, problems));
   });
   return { pupils: [...merged.values()], problems, files: summaries };
 }
@@ -79,6 +91,7 @@ function readRosterFile(
   bytes: Buffer,
   file: string,
   fileIndex: number,
+  idKey: Buffer,
   merged: Map<string, RosterPupil>,
   problems: RosterProblem[],
 ): RosterFileSummary {
@@ -122,7 +135,7 @@ function readRosterFile(
     pupilKeys.add(key);
     const existing = merged.get(key);
     if (existing) mergeInto(existing, row);
-    else merged.set(key, { ...row, id: `p${createHash('sha256').update(key).digest('hex').slice(0, 12)}` });
+    else merged.set(key, { ...row, id: `p${createHmac('sha256', idKey).update(key).digest('hex').slice(0, 12)}` });
   }
   const fileProblems = problems.splice(problemsBefore).sort((a, b) => a.line - b.line);
   problems.push(...fileProblems);

@@ -3,12 +3,12 @@
  */
 import { statSync } from 'node:fs';
 import type { DlpConfig } from '../config/load.js';
-import { loadRosterFiles, type RosterData, type RosterProblem } from './load-roster.js';
+import { loadRosterFiles, type LoadRosterOptions, type RosterData, type RosterProblem } from './load-roster.js';
 import { Roster } from './roster.js';
 
 /** The roster of a configuration, ready for inspection: empty when no roster file is configured. */
-export function loadRoster(config: DlpConfig): { roster: Roster; data: RosterData } {
-  const data = loadRosterFiles(config.rosterFiles);
+export function loadRoster(config: DlpConfig, options: LoadRosterOptions = {}): { roster: Roster; data: RosterData } {
+  const data = loadRosterFiles(config.rosterFiles, options);
   return { roster: new Roster(data.pupils, config.personalData.commonWords), data };
 }
 

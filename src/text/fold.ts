@@ -25,7 +25,8 @@ const SPECIAL_LETTERS: Record<string, string> = {
 };
 
 const APOSTROPHES = new Set(["'", '\u2019', '\u2018', '\u02bc', '\u0060', '\u00b4', '\u2032']);
-const HYPHENS = new Set(['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212']);
+// Hyphens join a double-barrelled name; en and em dashes ("Jane Smith—see attached") separate words.
+const HYPHENS = new Set(['-', '\u2010', '\u2011']);
 // Quote markers and bullets read as white space: "> Jane\n> Smith" is still Jane Smith.
 const SPACE_LIKE = new Set(['>', '|', '*', '_', '"', '\u201c', '\u201d', '\u00ab', '\u00bb', '\u2022', '\u00b7', '\u00a0']);
 
@@ -163,11 +164,12 @@ export function foldTerm(term: string): string {
 
 /**
  * True when `folded[end]` ends a word: a space or punctuation token, the end of the text,
- * or a plural/possessive "s" (Smith's, Smiths', allergies are matched by "allergie"+"s").
+ * a hyphen ("Jane Smith-EHCP review"; a longer name such as Smith-Jones, when on the roster,
+ * is preferred by the caller), or a plural/possessive "s" (Smith's, seizures).
  */
 export function endsWord(folded: string, end: number): boolean {
   const next = folded[end];
-  if (next === undefined || next === ' ' || next === ',' || next === '.') return true;
+  if (next === undefined || next === ' ' || next === ',' || next === '.' || next === '-') return true;
   if (next === 's') {
     const after = folded[end + 1];
     return after === undefined || after === ' ' || after === ',' || after === '.';

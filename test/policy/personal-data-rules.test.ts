@@ -24,6 +24,11 @@ describe('rule personal-data-to-personal-address', () => {
     expect(verdict.action).toBe('pass');
     expect(verdict.recipients[0]).toMatchObject({ knownContact: true });
   });
+  it("passes a date of birth tied to no name to the pupil's parent, and holds it to anyone else", async () => {
+    const body = `Jane Smith's admission form.${' We need a few details checked before the end of term.'.repeat(8)}\nPlease check Jane's date of birth: 04/02/2015`;
+    expect((await rulesFor('Admission form', body, MUM)).action).toBe('pass');
+    expect((await rulesFor('Admission form', body, STRANGER)).action).toBe('hold');
+  });
   it('passes a message about two pupils who are both the contact\'s children', async () => {
     expect((await rulesFor('Reading', 'Jane Smith and Tom Smith both did well.', MUM)).action).toBe('pass');
   });

@@ -80,10 +80,14 @@ describe('roster import', () => {
     expect(new Set(pupils.map((p) => p.id)).size).toBe(9);
   });
 
-  it('gives each pupil the same opaque id on every load, never the UPN or name', () => {
-    const first = loadRosterFiles([fixture('riverside-primary.csv')]).pupils.map((p) => p.id);
-    expect(loadRosterFiles([fixture('riverside-primary.csv')]).pupils.map((p) => p.id)).toEqual(first);
+  it('gives each pupil an opaque id, the same on every load with the same key, never the UPN or name', () => {
+    const idKey = Buffer.alloc(32, 7);
+    const first = loadRosterFiles([fixture('riverside-primary.csv')], { idKey }).pupils.map((p) => p.id);
+    expect(loadRosterFiles([fixture('riverside-primary.csv')], { idKey }).pupils.map((p) => p.id)).toEqual(first);
     for (const id of first) expect(id).toMatch(/^p[0-9a-f]{12}$/);
+    // Without the key an id cannot be recomputed from a guessed UPN.
+    const otherKey = loadRosterFiles([fixture('riverside-primary.csv')]).pupils.map((p) => p.id);
+    expect(otherKey.some((id) => first.includes(id))).toBe(false);
   });
 
   it.each([

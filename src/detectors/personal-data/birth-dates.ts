@@ -25,6 +25,8 @@ const DATE = new RegExp(
     '(?<![\\p{L}\\p{N}])(?<y2>\\d{4})-(?<m2>\\d{2})-(?<d2>\\d{2})(?![\\p{L}\\p{N}])',
     `(?<![\\p{L}\\p{N}])(?<d3>\\d{1,2})${DAY_SUFFIX}(?: of)? ${month('mn3')},? (?<y3>\\d{4})(?![\\p{L}\\p{N}])`,
     `(?<![\\p{L}\\p{N}])${month('mn4')} (?<d4>\\d{1,2})${DAY_SUFFIX},? (?<y4>\\d{4})(?![\\p{L}\\p{N}])`,
+    // Excel's default: 4-Feb-2015, 04-Feb-15, 04/Feb/2015.
+    `(?<![\\p{L}\\p{N}])(?<d5>\\d{1,2})(?<sep5>[-/])${month('mn5')}\\k<sep5>(?<y5>\\d{4}|\\d{2})(?![\\p{L}\\p{N}])`,
   ].join('|'),
   'giu',
 );
@@ -37,10 +39,10 @@ export function findDates(text: string, today: string): DateHit[] {
   for (const match of text.matchAll(DATE)) {
     const g = match.groups!;
     const iso = toIso(
-      Number(g['y1'] ?? g['y2'] ?? g['y3'] ?? g['y4']),
-      Number(g['m1'] ?? g['m2'] ?? MONTHS.indexOf((g['mn3'] ?? g['mn4'] ?? '').slice(0, 3).toLowerCase()) + 1),
-      Number(g['d1'] ?? g['d2'] ?? g['d3'] ?? g['d4']),
-      (g['y1'] ?? '').length === 2 ? Number(today.slice(0, 4)) : undefined,
+      Number(g['y1'] ?? g['y2'] ?? g['y3'] ?? g['y4'] ?? g['y5']),
+      Number(g['m1'] ?? g['m2'] ?? MONTHS.indexOf((g['mn3'] ?? g['mn4'] ?? g['mn5'] ?? '').slice(0, 3).toLowerCase()) + 1),
+      Number(g['d1'] ?? g['d2'] ?? g['d3'] ?? g['d4'] ?? g['d5']),
+      (g['y1'] ?? g['y5'] ?? '').length === 2 ? Number(today.slice(0, 4)) : undefined,
     );
     if (!iso) continue;
     const before = text.slice(Math.max(0, match.index - CONTEXT_CHARS), match.index);

@@ -4,7 +4,7 @@
  * HTML as text) and attachment names. Names and identifiers are the anchors: dates,
  * terms and contact details count only near one, and are attributed to the nearest.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { DlpConfig } from '../../config/load.js';
 import type { Finding, FindingKind, FindingLocation } from '../../engine/types.js';
 import type { Roster } from '../../roster/roster.js';
@@ -15,7 +15,7 @@ import { findContactDetails } from './contact-details.js';
 import { findIdentifiers, type IdentifierHit } from './identifiers.js';
 import { SpecialCategoryDictionary } from './special-category.js';
 
-/** A date this close to a pupil's name is read as that pupil's date of birth ("Jane Smith 04/02/2015", "Smith,Jane,5B,04/02/2015"). */
+/** A date this close to a pupil's name, on the same line, is read as that pupil's date of birth ("Jane Smith 04/02/2015", "Smith,Jane,5B,04/02/2015"). */
 const BESIDE_NAME_CHARS = 20;
 /**
  * Past this many findings of one kind in one place (a class list pasted into the body), the
@@ -53,6 +53,9 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
       ].filter((segment) => segment.text.trim() !== '');
 
       const findings = new FindingList();
+      // Identifier keys only need to tell numbers apart within this message: a fresh key
+      // each time means they cannot be looked up or matched across messages.
+      const identifierSalt = randomBytes(16);
       let subjectPupils: string[] = [];
       for (const { location, text } of segments) {
         const folded = foldText(text);
@@ -63,7 +66,7 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
           findings.add({ kind: 'pupil-name', location, excerpt: hit.excerpt, evidence: 'roster-name', ...about(anchors.at(-1)) });
         }
         for (const hit of findIdentifiers(text)) {
-          const anchor = identifierAnchor(hit, roster);
+          const anchor = identifierAnchor(hit, roster, identifierSalt);
           anchors.push(anchor);
           findings.add({ kind: hit.kind, location, excerpt: hit.excerpt, evidence: IDENTIFIER_EVIDENCE[hit.kind], ...about(anchor) });
         }
@@ -73,18 +76,20 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
         const fallback: Anchor | undefined =
           location === 'body' && subjectPupils.length > 0 ? { start: 0, end: 0, pupils: subjectPupils, isName: true } : undefined;
 
+        const names = new AnchorIndex(anchors.filter((a) => a.isName));
+        const owners = new AnchorIndex(anchors);
         for (const date of findDates(text, today)) {
-          const beside = nearest(anchors.filter((a) => a.isName), date, BESIDE_NAME_CHARS);
+          const beside = names.nearest(date, BESIDE_NAME_CHARS, (a) => !text.slice(Math.min(a.end, date.end), Math.max(a.start, date.start)).includes('\n'));
           const besideIsPupil = beside && (isPupilAge(date.iso, today) || beside.pupils.some((id) => roster.pupil(id)?.dateOfBirth === date.iso));
           if (besideIsPupil) {
             findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'beside-pupil-name', ...about(beside) });
           } else if (date.labelled && isPastDate(date.iso, today)) {
-            const owner = ownerOf(anchors, date, proximity) ?? fallback;
+            const owner = owners.owner(date, proximity) ?? fallback;
             findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'birth-context', ...about(owner) });
           }
         }
         for (const term of dictionary.find(folded)) {
-          const owner = ownerOf(anchors, term, proximity) ?? fallback;
+          const owner = owners.owner(term, proximity) ?? fallback;
           if (!owner) continue;
           findings.add({
             kind: 'special-category',
@@ -95,7 +100,7 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
           });
         }
         for (const contact of findContactDetails(text)) {
-          const owner = ownerOf(anchors, contact, proximity);
+          const owner = owners.owner(contact, proximity);
           if (!owner) continue;
           findings.add({ kind: 'contact-details', location, excerpt: contact.excerpt, evidence: `home-${contact.what}`, ...about(owner) });
         }
@@ -113,10 +118,10 @@ const IDENTIFIER_EVIDENCE: Record<IdentifierHit['kind'], string> = {
 };
 
 /** A UPN on the roster refers to that pupil; any other identifier to someone the roster does not know. */
-function identifierAnchor(hit: IdentifierHit, roster: Roster): Anchor {
+function identifierAnchor(hit: IdentifierHit, roster: Roster, salt: Buffer): Anchor {
   const pupil = hit.kind === 'upn' ? roster.pupilWithUpn(hit.compact) : undefined;
   if (pupil) return { start: hit.start, end: hit.end, pupils: [pupil], isName: false };
-  const identifierKey = createHash('sha256').update(`${hit.kind}:${hit.compact}`).digest('hex').slice(0, 16);
+  const identifierKey = createHmac('sha256', salt).update(`${hit.kind}:${hit.compact}`).digest('hex').slice(0, 16);
   return { start: hit.start, end: hit.end, pupils: [], identifierKey, isName: false };
 }
 
@@ -127,20 +132,50 @@ function about(anchor: Anchor | undefined): Pick<Finding, 'pupils' | 'oneOf' | '
   return anchor.identifierKey ? { identifiers: [anchor.identifierKey] } : {};
 }
 
-/** Whom a date, term or address near pupil data is about: the nearest roster pupil, else the nearest identifier. */
-function ownerOf(anchors: readonly Anchor[], span: { start: number; end: number }, limit: number): Anchor | undefined {
-  return nearest(anchors.filter((a) => a.pupils.length > 0), span, limit) ?? nearest(anchors, span, limit);
+interface Span {
+  start: number;
+  end: number;
 }
 
-/** The anchor closest to a span, if one is within `limit` characters of it. */
-function nearest(anchors: readonly Anchor[], span: { start: number; end: number }, limit: number): Anchor | undefined {
-  let best: Anchor | undefined;
-  let bestGap = Infinity;
-  for (const anchor of anchors) {
-    const gap = Math.max(0, anchor.start - span.end, span.start - anchor.end);
-    if (gap <= limit && gap < bestGap) [best, bestGap] = [anchor, gap];
+/**
+ * Anchors sorted by position, for finding the one nearest a date, term or address in
+ * logarithmic time: a pasted class list has thousands of each.
+ */
+class AnchorIndex {
+  private readonly all: Anchor[];
+  private readonly pupils: Anchor[];
+
+  constructor(anchors: readonly Anchor[]) {
+    this.all = [...anchors].sort((a, b) => a.start - b.start);
+    this.pupils = this.all.filter((a) => a.pupils.length > 0);
   }
-  return best;
+
+  /** The anchor closest to `span` that `accept`s, if one is within `limit` characters of it. */
+  nearest(span: Span, limit: number, accept: (anchor: Anchor) => boolean = () => true, sorted: readonly Anchor[] = this.all): Anchor | undefined {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (sorted[mid]!.start <= span.start) low = mid + 1;
+      else high = mid;
+    }
+    let best: Anchor | undefined;
+    let bestGap = Infinity;
+    const consider = (anchor: Anchor): number => {
+      const gap = Math.max(0, anchor.start - span.end, span.start - anchor.end);
+      if (gap <= limit && gap < bestGap && accept(anchor)) [best, bestGap] = [anchor, gap];
+      return gap;
+    };
+    // Anchors barely overlap, so gaps grow monotonically away from the span: stop at the first too far.
+    for (let i = low - 1; i >= 0 && consider(sorted[i]!) <= limit; i--);
+    for (let i = low; i < sorted.length && consider(sorted[i]!) <= limit; i++);
+    return best;
+  }
+
+  /** Whom a date, term or address near pupil data is about: the nearest roster pupil, else the nearest identifier. */
+  owner(span: Span, limit: number): Anchor | undefined {
+    return this.nearest(span, limit, undefined, this.pupils) ?? this.nearest(span, limit);
+  }
 }
 
 /** Findings without repeats (the text and HTML parts usually say the same), bounded per kind and place. */

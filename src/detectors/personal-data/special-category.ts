@@ -39,13 +39,32 @@ export class SpecialCategoryDictionary {
 
   find(text: FoldedText): TermHit[] {
     const hits: TermHit[] = [];
+    const shouting = new Map<number, boolean>();
     for (const match of this.matcher.iterate(text.folded)) {
       if (!endsWord(text.folded, match.end)) continue;
       const entry = this.entries[match.data!]!;
       const foldedStart = match.start + 1;
-      if (entry.acronym && text.cased.slice(foldedStart, match.end) !== text.folded.slice(foldedStart, match.end).toUpperCase()) continue;
-      hits.push({ ...originalSpan(text, foldedStart, match.end), category: entry.category, term: entry.term });
+      const span = originalSpan(text, foldedStart, match.end);
+      if (entry.acronym) {
+        if (text.cased.slice(foldedStart, match.end) !== text.folded.slice(foldedStart, match.end).toUpperCase()) continue;
+        // In a line written all in capitals ("PLEASE SEND HER HOME"), capitals say nothing.
+        if (isShouted(text.original, span.start, shouting)) continue;
+      }
+      hits.push({ ...span, category: entry.category, term: entry.term });
     }
     return hits;
   }
+}
+
+/** The line around `at` has letters but no lower-case ones (memoised per line). */
+function isShouted(original: string, at: number, memo: Map<number, boolean>): boolean {
+  const lineStart = original.lastIndexOf('\n', at) + 1;
+  let shouted = memo.get(lineStart);
+  if (shouted === undefined) {
+    const lineEnd = original.indexOf('\n', at);
+    const line = original.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    shouted = !/\p{Ll}/u.test(line);
+    memo.set(lineStart, shouted);
+  }
+  return shouted;
 }

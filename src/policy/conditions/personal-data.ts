@@ -31,11 +31,19 @@ export function isOnlyAbout(finding: Finding, pupils: ReadonlySet<string>): bool
   return finding.oneOf ? finding.pupils.some((id) => pupils.has(id)) : finding.pupils.every((id) => pupils.has(id));
 }
 
-/** A known contact to whom every one of these findings is about their own children. */
+/**
+ * A known contact to whom every one of these findings is about their own children. A
+ * finding tied to nobody (a date of birth far from any name: "please check Jane's date
+ * of birth") does not take the exception away; a pupil or an identifier of someone else does.
+ */
 export function isOwnChildrensContact(recipient: ClassifiedRecipient, findings: readonly Finding[]): boolean {
   if (recipient.contactOf.length === 0) return false;
   const children = new Set(recipient.contactOf);
-  return findings.every((f) => isOnlyAbout(f, children));
+  return findings.every((f) => isAboutNobody(f) || isOnlyAbout(f, children));
+}
+
+function isAboutNobody(finding: Finding): boolean {
+  return !finding.pupils?.length && !finding.identifiers?.length;
 }
 
 /**

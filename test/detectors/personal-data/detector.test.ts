@@ -14,6 +14,8 @@ describe('dates of birth', () => {
     ['date of birth 4 February 2015', 'words'],
     ['born on February 4th, 2015', 'US-style words'],
     ['Date of Birth - 2015-02-04', 'ISO'],
+    ['DOB 4-Feb-2015', "Excel's default"],
+    ['DOB 04-Feb-15', "Excel's default, two-digit year"],
   ])('finds a date with a birth context: %s (%s)', async (body) => {
     expect(await kinds('notes', `Jane Smith, ${body}`)).toContain('date-of-birth@body');
   });
@@ -50,6 +52,7 @@ describe('special-category terms', () => {
     ['The school nurse runs an epilepsy awareness session for staff on Friday.', 'no pupil data near it'],
     ['Please send the forms back to the office by Friday. Jane Smith', 'the verb "send" is not the acronym SEND'],
     ['Jane Smith came top in the egg and spoon race.', '"race" is not on the list'],
+    ['PLEASE SEND JANE SMITH HOME WITH HER PE KIT', 'capitals in a line written all in capitals are not an acronym'],
     ['Jane Smith played Lady Macbeth; the exclusionary tone of the scene...', 'only whole words'],
   ])('does not count %j (%s)', async (body) => {
     expect(await kinds('note', body)).not.toContain('special-category@body');
@@ -74,6 +77,13 @@ describe('contact details', () => {
   it('finds a home postcode and a mobile number beside a pupil', async () => {
     const findings = await findingsOf(textMessage('address change', 'Jane Smith has moved to 12 Mill Lane, Leeds LS6 2AB. Mum: 07700 900123'));
     expect(findings.filter((f) => f.kind === 'contact-details').map((f) => f.excerpt)).toEqual(['postcode L** 2**', 'mobile 0**** 9*****']);
+  });
+  it.each(['07700-900-123', '(07700) 900123', '0044 7700 900123', '+44 (0)7700 900123'])('finds the mobile number %s', async (mobile) => {
+    expect(await kinds('contact', `Jane Smith's mum: ${mobile}`)).toContain('contact-details@body');
+  });
+  it('finds a postcode written in lower case, but not a year group and a place', async () => {
+    expect(await kinds('address', 'Jane Smith, 12 Mill Lane, leeds ls6 2ab')).toContain('contact-details@body');
+    expect(await kinds('sports day', 'Jane Smith y6 2nd place')).not.toContain('contact-details@body');
   });
   it('ignores postcodes and numbers with no pupil data near them (a signature)', async () => {
     expect(await kinds('newsletter', 'Riverside Primary, Mill Lane, Leeds LS6 2AB. Tel 07700 900123')).not.toContain('contact-details@body');
@@ -100,6 +110,28 @@ describe('where findings are seen', () => {
         '<p>Dear all, <b>Zo&euml;</b>\r\n<span style="x">O&#8217;Connor</span> &amp; <i>Grace</i> Hall.</p>\r\n',
     );
     expect((await findingsOf(raw)).map((f) => f.excerpt)).toEqual(['Z** O*******', 'G**** H***']);
+  });
+  it('reads an HTML-only table cell by cell (a class list in a mail merge)', async () => {
+    const raw = Buffer.from(
+      `From: ${STAFF}\r\nTo: ${EXTERNAL}\r\nSubject: list\r\nContent-Type: text/html; charset=utf-8\r\n\r\n` +
+        '<table><tr><th>Forename</th><th>Surname</th><th>UPN</th><th>DOB</th></tr>' +
+        '<tr><td>Jane</td><td>Smith</td><td>H801200001001</td><td>04/02/2015</td></tr>' +
+        '<tr><td>Grace</td><td>Hall</td><td>B801200005001</td><td>01/09/2014</td></tr></table>\r\n',
+    );
+    expect(kindsIn(await inspect(engine, raw, EXTERNAL))).toEqual([
+      'pupil-name@body',
+      'pupil-name@body',
+      'upn@body',
+      'upn@body',
+      'date-of-birth@body',
+      'date-of-birth@body',
+    ]);
+  });
+  it('keys identifiers of people not on the roster afresh for each message', async () => {
+    const raw = textMessage('pension', 'NI AB123456C');
+    const [first, second] = [await findingsOf(raw), await findingsOf(raw)];
+    expect(first[0]?.identifiers).toHaveLength(1);
+    expect(first[0]?.identifiers).not.toEqual(second[0]?.identifiers);
   });
   it('reads attachment names', async () => {
     const raw = Buffer.from(
