@@ -38,15 +38,20 @@ export interface ClassifiedRecipient {
   contactOf: string[];
 }
 
-export const FINDING_KINDS = [
+/** Identifiers that pass their check rules. */
+export const IDENTIFIER_FINDING_KINDS = ['upn', 'uln', 'nhs-number', 'ni-number'] as const;
+
+/** Findings that are personal data about someone. */
+export const PERSONAL_DATA_FINDING_KINDS = [
   'pupil-name',
-  'upn',
-  'uln',
-  'nhs-number',
-  'ni-number',
+  ...IDENTIFIER_FINDING_KINDS,
   'date-of-birth',
   'special-category',
   'contact-details',
+] as const;
+
+export const FINDING_KINDS = [
+  ...PERSONAL_DATA_FINDING_KINDS,
   'encrypted-attachment',
   'unscannable-attachment',
   'password-in-message',

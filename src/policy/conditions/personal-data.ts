@@ -2,20 +2,16 @@
  * What the personal-data rules share: which findings are personal data, who they are about,
  * and the known-contact exception (a parent writing about their own children).
  */
-import type { ClassifiedRecipient, Finding, FindingKind } from '../../engine/types.js';
+import {
+  IDENTIFIER_FINDING_KINDS,
+  PERSONAL_DATA_FINDING_KINDS,
+  type ClassifiedRecipient,
+  type Finding,
+  type FindingKind,
+} from '../../engine/types.js';
 
-export const PERSONAL_DATA_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
-  'pupil-name',
-  'upn',
-  'uln',
-  'nhs-number',
-  'ni-number',
-  'date-of-birth',
-  'special-category',
-  'contact-details',
-]);
-
-export const IDENTIFIER_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(['upn', 'uln', 'nhs-number', 'ni-number']);
+export const PERSONAL_DATA_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(PERSONAL_DATA_FINDING_KINDS);
+export const IDENTIFIER_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(IDENTIFIER_FINDING_KINDS);
 
 export function personalDataFindings(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => PERSONAL_DATA_KINDS.has(f.kind));
