@@ -29,14 +29,6 @@ export class Roster implements ContactDirectory {
     return new Roster([], new Set());
   }
 
-  get size(): number {
-    return this.byId.size;
-  }
-
-  get contactCount(): number {
-    return this.byContact.size;
-  }
-
   pupil(id: string): RosterPupil | undefined {
     return this.byId.get(id);
   }
