@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AttachmentLimits } from '../attachments/extract.js';
 import type { ForwardingPatterns } from '../detectors/forwarding/markers.js';
 import type { RecipientLists } from '../engine/recipients.js';
 import type { Action, Mode } from '../engine/types.js';
@@ -41,6 +42,7 @@ export interface DlpConfig {
   rules: ResolvedRule[];
   forwarding: ForwardingPatterns;
   personalData: PersonalDataSettings;
+  attachments: AttachmentLimits;
   inspection: { timeoutMs: number; maxHtmlChars: number; workers: number };
 }
 
@@ -92,6 +94,13 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     rules,
     forwarding,
     personalData,
+    attachments: {
+      maxAttachmentBytes: file.attachments.max_attachment_bytes,
+      maxExtractedBytes: file.attachments.max_extracted_bytes,
+      maxDepth: file.attachments.max_depth,
+      maxEntries: file.attachments.max_entries,
+      maxCompressionRatio: file.attachments.max_compression_ratio,
+    },
     inspection: {
       timeoutMs: file.inspection.timeout_ms,
       maxHtmlChars: file.inspection.max_html_chars,

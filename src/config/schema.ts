@@ -66,6 +66,21 @@ export const dlpConfigSchema = z.strictObject({
         .optional(),
     })
     .default({}),
+  attachments: z
+    .strictObject({
+      max_attachment_bytes: z.number().int().positive().default(25 * 1024 * 1024),
+      max_extracted_bytes: z.number().int().positive().default(100 * 1024 * 1024),
+      max_depth: z.number().int().min(1).max(20).default(5),
+      max_entries: z.number().int().min(1).default(1_000),
+      max_compression_ratio: z.number().positive().default(100),
+    })
+    .default({
+      max_attachment_bytes: 25 * 1024 * 1024,
+      max_extracted_bytes: 100 * 1024 * 1024,
+      max_depth: 5,
+      max_entries: 1_000,
+      max_compression_ratio: 100,
+    }),
   inspection: z
     .strictObject({
       timeout_ms: z.number().int().min(100).max(300_000).default(20_000),

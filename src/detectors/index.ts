@@ -1,4 +1,5 @@
 import type { DlpConfig } from '../config/load.js';
+import { createAttachmentDetector } from './attachments.js';
 import { createAutoForwardedDetector } from './forwarding/auto-forwarded.js';
 import { createForwardedMessageDetector } from './forwarding/forwarded-message.js';
 import { createPersonalDataDetector } from './personal-data/detector.js';
@@ -10,6 +11,7 @@ export const DETECTOR_FACTORIES: readonly DetectorFactory[] = [
   createForwardedMessageDetector,
   createAutoForwardedDetector,
   createPersonalDataDetector,
+  createAttachmentDetector,
 ];
 
 export function createDetectors(config: DlpConfig, roster: Roster): Detector[] {

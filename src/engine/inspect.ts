@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { AttachmentWalker } from '../attachments/extract.js';
 import type { DlpConfig } from '../config/load.js';
 import { createDetectors } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
@@ -43,8 +44,19 @@ export class InspectionEngine {
     return this.inspectParsed(message, envelope, reference, started);
   }
 
-  parse(raw: Buffer): Promise<NormalisedMessage> {
-    return normaliseMessage(raw, { maxHtmlChars: this.config.inspection.maxHtmlChars });
+  /** Parses the message and opens its attachments (archives and attached messages walked, within the limits). */
+  async parse(raw: Buffer): Promise<NormalisedMessage> {
+    const limits = { maxHtmlChars: this.config.inspection.maxHtmlChars };
+    const message = await normaliseMessage(raw, limits);
+    const walker = new AttachmentWalker(this.config.attachments, async (attached) => {
+      const inner = await normaliseMessage(attached, limits);
+      // An attached message is read headers and all: who it was from and to is part of what it discloses.
+      const headers = inner.headers.filter((h) => ['from', 'to', 'cc', 'subject', 'date'].includes(h.name)).map((h) => `${h.name}: ${h.value}`);
+      return { text: [...headers, inner.subject, inner.text, inner.htmlText].join('\n'), attachments: inner.attachments };
+    });
+    await walker.walk(message.attachments);
+    message.parts = walker.parts;
+    return message;
   }
 
   /** Inspects a message already parsed with `parse`; `started` lets timings include the parse. */

@@ -53,6 +53,7 @@ export async function normaliseMessage(
         content: attachment.content,
       }),
     ),
+    parts: [],
     size: raw.length,
   };
 }

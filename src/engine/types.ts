@@ -1,4 +1,5 @@
 /** Types shared by the engine, the detectors, the policy and the adapters. */
+import type { ExtractedPart } from '../attachments/extract.js';
 
 /** What the relay may do with a message, from mildest to most severe. */
 export const ACTIONS = ['pass', 'warn', 'hold', 'reject'] as const;
@@ -54,6 +55,7 @@ export const FINDING_KINDS = [
   ...PERSONAL_DATA_FINDING_KINDS,
   'encrypted-attachment',
   'unscannable-attachment',
+  'attachment-type-mismatch',
   'password-in-message',
   'forwarded',
   'auto-forwarded',
@@ -124,6 +126,8 @@ export interface NormalisedMessage {
   /** The HTML parts as plain text, so detectors see what a reader sees even when the text part is thin. */
   htmlText: string;
   attachments: AttachmentSummary[];
+  /** Every attachment opened as what it really is, archives and attached messages walked (see src/attachments). */
+  parts: ExtractedPart[];
   size: number;
 }
 

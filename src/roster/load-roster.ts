@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { isValidUpn } from '../identifiers/checks.js';
 import { hasNameColumns, mapColumns, NAME_COLUMNS_HELP, type ColumnMap, type RosterField } from './columns.js';
-import { decodeRosterBytes, type RosterEncoding } from './decode-text.js';
+import { decodeTextBytes, type TextEncodingName } from '../text/decode-bytes.js';
 
 export interface RosterPupil {
   /**
@@ -40,7 +40,7 @@ export interface RosterProblem {
 
 export interface RosterFileSummary {
   file: string;
-  encoding: RosterEncoding;
+  encoding: TextEncodingName;
   rows: number;
   pupils: number;
   problems: number;
@@ -95,7 +95,7 @@ function readRosterFile(
   merged: Map<string, RosterPupil>,
   problems: RosterProblem[],
 ): RosterFileSummary {
-  const { text, encoding } = decodeRosterBytes(bytes);
+  const { text, encoding } = decodeTextBytes(bytes);
   const name = basename(file);
   const problemsBefore = problems.length;
   const report = (line: number, problem: string): void => void problems.push({ file: name, line, problem });

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       'pupil-name-in-subject',
       'bulk-personal-data',
       'special-category-in-body',
+      'unscannable-attachment',
     ]);
     // No roster ships: a trust points roster.file at its own MIS export.
     expect(config.rosterFiles).toEqual([]);

@@ -50,6 +50,11 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
         { location: 'body' as const, text: message.text },
         { location: 'body' as const, text: message.htmlText },
         ...message.attachments.map((a): Segment => ({ location: `attachment:${a.filename}`, text: a.filename })),
+        // What each attachment holds, nested ones included; an archive's entry names even when it is encrypted.
+        ...message.parts.flatMap((part): Segment[] => [
+          { location: `attachment:${part.path}`, text: part.entryNames.join('\n') },
+          { location: `attachment:${part.path}`, text: part.text },
+        ]),
       ].filter((segment) => segment.text.trim() !== '');
 
       const findings = new FindingList();

@@ -1,5 +1,6 @@
 import type { RuleCondition } from '../types.js';
 import { forwardToPersonalAddress } from './forward-to-personal-address.js';
+import { unscannableAttachment } from './unscannable-attachment.js';
 import {
   bulkPersonalData,
   personalDataToPersonalAddress,
@@ -16,4 +17,5 @@ export const RULE_CONDITIONS: Readonly<Record<string, RuleCondition>> = {
   'pupil-name-in-subject': pupilNameInSubject,
   'bulk-personal-data': bulkPersonalData,
   'special-category-in-body': specialCategoryInBody,
+  'unscannable-attachment': unscannableAttachment,
 };

@@ -1,9 +1,9 @@
 /**
- * Turns the bytes of an MIS export into text. Exports arrive as UTF-8 (with or without a
- * BOM), as Excel's "Unicode Text" (UTF-16LE with a BOM), or as Windows-1252 from SIMS.
+ * Turns bytes of unknown encoding into text: MIS exports and text attachments arrive as UTF-8 (with or without a
+ * BOM), as Excel's "Unicode Text" (UTF-16LE with a BOM), or as Windows-1252 (SIMS, old Office).
  * Strict UTF-8 first; anything that is not valid UTF-8 is Windows-1252.
  */
-export type RosterEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 // Node 20's TextDecoder('windows-1252') maps 0x80-0x9F to C1 controls (nodejs/node#56542),
 // which turns O’Connor (0x92) into O\u0092Connor. These are the real Windows-1252 characters;
@@ -13,7 +13,7 @@ const CP1252_80_9F = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ];
 
-export function decodeRosterBytes(bytes: Uint8Array): { text: string; encoding: RosterEncoding } {
+export function decodeTextBytes(bytes: Uint8Array): { text: string; encoding: TextEncodingName } {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return { text: decodeUtf8OrCp1252(bytes.subarray(3)).text, encoding: 'utf-8' };
   }
@@ -22,7 +22,7 @@ export function decodeRosterBytes(bytes: Uint8Array): { text: string; encoding: 
   return decodeUtf8OrCp1252(bytes);
 }
 
-function decodeUtf8OrCp1252(bytes: Uint8Array): { text: string; encoding: RosterEncoding } {
+function decodeUtf8OrCp1252(bytes: Uint8Array): { text: string; encoding: TextEncodingName } {
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
   } catch {

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the tests use to make their attachment fixtures: zip (ZipCrypto archives),
+# 7-Zip (AES archives), LibreOffice without a GUI (docx, xlsx, odt, ods from text).
+set -euo pipefail
+packages=(zip p7zip-full libreoffice-writer-nogui libreoffice-calc-nogui)
+missing=()
+for tool in zip 7z soffice; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${packages[@]}" || {
+  "${sudo_cmd[@]}" apt-get update
+  "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${packages[@]}"
+}

@@ -1,0 +1,210 @@
+/**
+ * Opens every attachment as what it really is (file-type reads its bytes; the name and the
+ * declared type are only compared against that), extracts its text for the personal-data
+ * detectors, and walks into archives and attached messages within the configured limits.
+ * Nothing here throws for bad input: damage and limits become `unscannable`, encryption
+ * becomes `encrypted`, and the detectors turn both into findings.
+ */
+import { extname } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { fileTypeFromBuffer } from 'file-type';
+import type { AttachmentSummary } from '../engine/types.js';
+import { decodeTextBytes } from '../text/decode-bytes.js';
+import { officeXmlText, sharedStrings, textParts, worksheetText } from './office-text.js';
+import { openZip, ZipLimitError, type ZipArchive } from './zip.js';
+
+export interface AttachmentLimits {
+  /** Largest attachment (or archive entry) inspected, in bytes. */
+  maxAttachmentBytes: number;
+  /** Most bytes inflated from archives in one message. */
+  maxExtractedBytes: number;
+  /** Deepest nesting of archives and attached messages. */
+  maxDepth: number;
+  /** Most entries in one archive. */
+  maxEntries: number;
+  /** Largest ratio of inflated to compressed size for one entry (zip bombs). */
+  maxCompressionRatio: number;
+}
+
+export interface ExtractedPart {
+  /** `outer.zip/inner.docx`, as shown after `attachment:`. */
+  path: string;
+  /** What the bytes are (file-type's extension, `text` or `unknown`). */
+  trueType: string;
+  /** The type the message declared, or '' inside an archive. */
+  declaredType: string;
+  size: number;
+  /** Text a reader would see; '' when there is none or it could not be read. */
+  text: string;
+  /** Names of entries (an encrypted zip still shows them): searched for pupil names too. */
+  entryNames: string[];
+  /** How it is encrypted, when a password is needed to open it. */
+  encrypted?: string;
+  /** Why it could not be inspected (damage, a limit). */
+  unscannable?: string;
+  /** The name or declared type says one thing and the bytes another. */
+  typeMismatch?: string;
+}
+
+/** Parsing an attached message is the engine's job; the walker calls back for it. */
+export type MessageReader = (raw: Buffer) => Promise<{ text: string; attachments: AttachmentSummary[] }>;
+
+// Extensions that name the same kind of file as file-type's answer.
+const SAME_KIND: Record<string, string[]> = {
+  jpg: ['jpeg', 'jpe'],
+  tif: ['tiff'],
+  zip: ['zipx'],
+  xml: ['xml', 'svg'],
+  mp4: ['m4a', 'm4v'],
+  eml: ['msg'],
+};
+const TEXT_EXTENSIONS = new Set(['txt', 'csv', 'tsv', 'text', 'log', 'md', 'json', 'ics', 'vcf']);
+const TEXT_TYPES = /^text\/(plain|csv|tab-separated-values|calendar|vcard)|^application\/(json|csv)/;
+const OFFICE_ZIPS = new Set(['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp']);
+
+export class AttachmentWalker {
+  private extracted = 0;
+  readonly parts: ExtractedPart[] = [];
+
+  constructor(
+    private readonly limits: AttachmentLimits,
+    private readonly readMessage: MessageReader,
+  ) {}
+
+  async walk(attachments: readonly AttachmentSummary[], prefix = '', depth = 0): Promise<void> {
+    for (const [index, attachment] of attachments.entries()) {
+      const name = attachment.filename || `attachment-${index + 1}`;
+      await this.visit(`${prefix}${name}`, attachment.content, attachment.contentType, depth, attachment.isMessage);
+    }
+  }
+
+  private async visit(path: string, bytes: Buffer, declaredType: string, depth: number, declaredMessage = false): Promise<void> {
+    const part: ExtractedPart = { path, trueType: 'unknown', declaredType, size: bytes.length, text: '', entryNames: [] };
+    this.parts.push(part);
+    if (bytes.length > this.limits.maxAttachmentBytes) {
+      part.unscannable = `it is ${bytes.length} bytes, over the ${this.limits.maxAttachmentBytes}-byte limit for inspection`;
+      return;
+    }
+    const detected = await fileTypeFromBuffer(bytes).catch(() => undefined);
+    const nameExt = extname(path).slice(1).toLowerCase();
+    const isMessage = declaredMessage || declaredType === 'message/rfc822' || nameExt === 'eml';
+    part.trueType = detected?.ext ?? (isMessage ? 'eml' : looksLikeText(bytes) ? 'text' : 'unknown');
+    const mismatch = typeMismatch(nameExt, part.trueType);
+    if (mismatch) part.typeMismatch = mismatch;
+
+    try {
+      if (part.trueType === 'zip' || OFFICE_ZIPS.has(part.trueType)) await this.openZipPart(part, bytes, depth);
+      else if (part.trueType === 'eml') await this.openMessage(part, bytes, depth);
+      else if (part.trueType === 'text' && (TEXT_EXTENSIONS.has(nameExt) || TEXT_TYPES.test(declaredType) || !nameExt)) {
+        const text = decodeTextBytes(bytes).text;
+        part.text = nameExt === 'csv' || /^text\/csv|^application\/csv/.test(declaredType) ? csvAsText(text) : text;
+      }
+    } catch (error) {
+      part.unscannable = error instanceof ZipLimitError ? `it is over a limit: ${error.message}` : `it is damaged or not what it claims to be (${describe(error)})`;
+    }
+  }
+
+  private async openZipPart(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
+    if (depth >= this.limits.maxDepth) {
+      part.unscannable = `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`;
+      return;
+    }
+    const zip = await openZip(bytes, this.limits.maxEntries);
+    try {
+      if (OFFICE_ZIPS.has(part.trueType)) part.text = await this.officeText(part.trueType, zip);
+      else await this.archive(part, zip, depth);
+    } finally {
+      zip.close();
+    }
+  }
+
+  private async archive(part: ExtractedPart, zip: ZipArchive, depth: number): Promise<void> {
+    const files = zip.entries.filter((e) => !e.isDirectory);
+    part.entryNames = files.map((e) => e.name);
+    const encrypted = files.filter((e) => e.encrypted);
+    if (encrypted.length > 0) {
+      part.encrypted = `zip archive with ${encrypted[0]!.encryption} encryption (${encrypted.length} of ${files.length} files)`;
+    }
+    for (const entry of files) {
+      if (entry.encrypted) continue;
+      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+      if (ratio > this.limits.maxCompressionRatio) {
+        part.unscannable = `${entry.name} expands ${Math.round(ratio)} times (limit ${this.limits.maxCompressionRatio}): a zip bomb`;
+        return;
+      }
+      const bytes = await zip.read(entry, this.budget(entry.uncompressedSize));
+      this.extracted += bytes.length;
+      await this.visit(`${part.path}/${entry.name}`, bytes, '', depth + 1);
+    }
+  }
+
+  private async officeText(format: string, zip: ZipArchive): Promise<string> {
+    const read = async (name: string): Promise<string> => {
+      const entry = zip.entries.find((e) => e.name === name);
+      if (!entry) return '';
+      const bytes = await zip.read(entry, this.budget(entry.uncompressedSize));
+      this.extracted += bytes.length;
+      return bytes.toString('utf8');
+    };
+    const strings = format === 'xlsx' ? sharedStrings(await read('xl/sharedStrings.xml')) : [];
+    const texts: string[] = [];
+    for (const entry of textParts(format, zip.entries)) {
+      const xml = await read(entry.name);
+      texts.push(format === 'xlsx' ? worksheetText(xml, strings) : officeXmlText(xml));
+    }
+    return texts.join('\n');
+  }
+
+  private async openMessage(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
+    if (depth >= this.limits.maxDepth) {
+      part.unscannable = `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`;
+      return;
+    }
+    const message = await this.readMessage(bytes);
+    part.text = message.text;
+    await this.walk(message.attachments, `${part.path}/`, depth + 1);
+  }
+
+  /** How much more may be inflated from archives in this message; throws once it is spent. */
+  private budget(wanted: number): number {
+    const left = this.limits.maxExtractedBytes - this.extracted;
+    if (wanted > left) throw new ZipLimitError(`the message's archives hold more than ${this.limits.maxExtractedBytes} bytes`);
+    return Math.min(left, this.limits.maxAttachmentBytes);
+  }
+}
+
+/** A CSV file as rows of tab-separated cells, so that "Jane,Smith" reads as two cells of one row. */
+function csvAsText(text: string): string {
+  try {
+    const rows = parseCsv(text, { relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    return rows.map((row) => row.join('\t')).join('\n');
+  } catch {
+    return text.replace(/,/g, '\t');
+  }
+}
+
+/** Mostly printable, no NUL bytes in the first 8 KB: text in some 8-bit or UTF encoding. */
+function looksLikeText(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 8192);
+  if (head.length === 0) return false;
+  if (head[0] === 0xff && head[1] === 0xfe) return true;
+  let control = 0;
+  for (const byte of head) {
+    if (byte === 0) return false;
+    if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) control++;
+  }
+  return control / head.length < 0.02;
+}
+
+function typeMismatch(nameExt: string, trueType: string): string | undefined {
+  if (!nameExt || trueType === 'unknown' || nameExt === trueType) return undefined;
+  if (SAME_KIND[trueType]?.includes(nameExt)) return undefined;
+  if (trueType === 'text' && TEXT_EXTENSIONS.has(nameExt)) return undefined;
+  if (trueType === 'text') return undefined; // plain text with an unfamiliar extension (.ini, .html...) is read as text elsewhere
+  return `named .${nameExt} but it is really ${trueType}`;
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

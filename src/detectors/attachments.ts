@@ -1,0 +1,26 @@
+import type { Finding } from '../engine/types.js';
+import type { Detector } from './types.js';
+
+/**
+ * What opening the attachments found (src/attachments): encrypted ones (not a problem by
+ * itself), ones that could not be inspected, and ones whose name or declared type hides
+ * what they really are.
+ */
+export function createAttachmentDetector(): Detector {
+  return {
+    name: 'attachments',
+    detect({ message }): Finding[] {
+      const findings: Finding[] = [];
+      for (const part of message.parts) {
+        const location = `attachment:${part.path}` as const;
+        if (part.encrypted) findings.push({ kind: 'encrypted-attachment', location, excerpt: part.encrypted, evidence: 'zip-encryption' });
+        if (part.unscannable) {
+          const evidence = /limit|zip bomb/.test(part.unscannable) ? 'over-limit' : 'damaged';
+          findings.push({ kind: 'unscannable-attachment', location, excerpt: part.unscannable, evidence });
+        }
+        if (part.typeMismatch) findings.push({ kind: 'attachment-type-mismatch', location, excerpt: part.typeMismatch, evidence: 'true-type' });
+      }
+      return findings;
+    },
+  };
+}

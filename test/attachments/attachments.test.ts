@@ -1,0 +1,125 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Verdict } from '../../src/engine/types.js';
+import { CLASS_LIST, FixtureMaker, PUPIL_REPORT } from '../support/attachment-fixtures.js';
+import { engineWithRoster, STAFF } from '../support/roster.js';
+
+const fixtures = new FixtureMaker();
+const engine = engineWithRoster();
+const PARENT_ELSEWHERE = 'helper@gmail.com';
+
+async function sendWith(name: string, content: Buffer, contentType?: string): Promise<Verdict> {
+  const raw = await new MailComposer({
+    from: STAFF,
+    to: PARENT_ELSEWHERE,
+    subject: 'Please see attached',
+    text: 'Please see the attached file.',
+    attachments: [{ filename: name, content, ...(contentType ? { contentType } : {}) }],
+  })
+    .compile()
+    .build();
+  return engine.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+}
+const summary = (verdict: Verdict): string[] => verdict.findings.map((f) => `${f.kind}@${f.location}`);
+
+beforeAll(() => {
+  fixtures.file('report.txt', PUPIL_REPORT);
+  fixtures.file('list.csv', CLASS_LIST);
+  fixtures.convert('report.txt', 'docx');
+  fixtures.convert('report.txt', 'odt');
+  fixtures.convert('list.csv', 'xlsx');
+  fixtures.convert('list.csv', 'ods');
+  fixtures.zip('reports.zip', ['report.docx', 'list.csv']);
+  fixtures.zip('nested.zip', ['reports.zip']);
+  fixtures.zip('locked.zip', ['list.csv'], 'Wren-Hollow-52');
+  fixtures.zipAes('locked-aes.zip', ['report.docx'], 'Wren-Hollow-52');
+}, 120_000);
+
+describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
+  it.each([
+    ['report.docx', ['pupil-name', 'date-of-birth', 'special-category']],
+    ['report.odt', ['pupil-name', 'date-of-birth', 'special-category']],
+    ['list.xlsx', ['pupil-name', 'upn']],
+    ['list.ods', ['pupil-name', 'upn']],
+    ['list.csv', ['pupil-name', 'upn']],
+  ])('finds the pupil data in %s, located at the attachment', async (name, kinds) => {
+    const verdict = await sendWith(name, fixtures.read(name));
+    for (const kind of kinds) expect(summary(verdict)).toContain(`${kind}@attachment:${name}`);
+    expect(verdict.rules.map((r) => r.id)).toContain('personal-data-to-personal-address');
+  });
+
+  it('walks into archives, naming nested locations outer/inner', async () => {
+    const verdict = await sendWith('nested.zip', fixtures.read('nested.zip'));
+    expect(summary(verdict)).toEqual(
+      expect.arrayContaining(['pupil-name@attachment:nested.zip/reports.zip/report.docx', 'upn@attachment:nested.zip/reports.zip/list.csv']),
+    );
+  });
+
+  // mailparser opens an attached message/rfc822 itself: its text joins the body and its attachments the message's.
+  it('reads an attached message and its own attachments', async () => {
+    const inner = await new MailComposer({
+      from: 'senco@example-trust.org.uk',
+      to: 'head@example-trust.org.uk',
+      subject: 'Grace Hall',
+      text: 'Notes attached.',
+      attachments: [{ filename: 'report.docx', content: fixtures.read('report.docx') }],
+    })
+      .compile()
+      .build();
+    const verdict = await sendWith('fwd.eml', inner, 'message/rfc822');
+    expect(summary(verdict)).toEqual(expect.arrayContaining(['pupil-name@body', 'pupil-name@attachment:report.docx', 'special-category@attachment:report.docx']));
+  });
+});
+
+describe('encrypted archives', () => {
+  it.each([
+    ['locked.zip', 'ZipCrypto'],
+    ['locked-aes.zip', 'AES'],
+  ])('reports %s as encrypted (%s), not unscannable, and does not open it', async (name, how) => {
+    const verdict = await sendWith(name, fixtures.read(name));
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', location: `attachment:${name}`, excerpt: expect.stringContaining(how) }));
+    expect(summary(verdict)).not.toContain(`unscannable-attachment@attachment:${name}`);
+    expect(summary(verdict)).not.toContain(`upn@attachment:${name}/list.csv`);
+  });
+  it("still reads the names of the files inside an encrypted zip", async () => {
+    const named = fixtures.file('Grace Hall EHCP.txt', 'private');
+    fixtures.zip('named.zip', [named.slice(fixtures.dir.length + 1)], 'pw');
+    expect(summary(await sendWith('named.zip', fixtures.read('named.zip')))).toContain('pupil-name@attachment:named.zip');
+  });
+});
+
+describe('damaged, disguised and hostile attachments', () => {
+  it('reports a damaged docx or zip as unscannable, and holds it for a personal address', async () => {
+    const docx = fixtures.read('report.docx');
+    const verdict = await sendWith('broken.docx', docx.subarray(0, Math.floor(docx.length / 2)));
+    expect(summary(verdict)).toContain('unscannable-attachment@attachment:broken.docx');
+    expect(verdict.rules.map((r) => [r.id, r.action])).toContainEqual(['unscannable-attachment', 'hold']);
+  });
+  it('reads a file by what it is, and reports the disguise', async () => {
+    const verdict = await sendWith('notes.txt', fixtures.read('report.docx'));
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'attachment-type-mismatch', excerpt: 'named .txt but it is really docx' }));
+    expect(summary(verdict)).toContain('pupil-name@attachment:notes.txt');
+  });
+  it('refuses a zip bomb by its compression ratio without inflating it', async () => {
+    fixtures.file('zeros.bin', Buffer.alloc(50 * 1024 * 1024));
+    fixtures.zip('bomb.zip', ['zeros.bin']);
+    const verdict = await sendWith('bomb.zip', fixtures.read('bomb.zip'));
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: expect.stringMatching(/expands \d+ times \(limit 100\): a zip bomb/) }));
+  });
+  it('stops at the nesting limit', async () => {
+    let inner = 'reports.zip';
+    for (let level = 1; level <= 6; level++) inner = fixtures.zip(`level${level}.zip`, [inner]);
+    const verdict = await sendWith('level6.zip', fixtures.read('level6.zip'));
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: expect.stringMatching(/nested 6 deep, past the limit of 5/) }));
+  });
+  it('applies the configured size, entry and extraction limits', async () => {
+    const small = engineWithRoster({ extraYaml: 'attachments:\n  max_attachment_bytes: 2000\n' });
+    const few = engineWithRoster({ extraYaml: 'attachments:\n  max_entries: 1\n' });
+    const raw = async (name: string): Promise<Buffer> =>
+      new MailComposer({ from: STAFF, to: PARENT_ELSEWHERE, subject: 'x', text: 'x', attachments: [{ filename: name, content: fixtures.read(name) }] }).compile().build();
+    const big = await small.inspect(await raw('report.odt'), { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(big.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: expect.stringMatching(/over the 2000-byte limit/) }));
+    const many = await few.inspect(await raw('reports.zip'), { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(many.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: expect.stringMatching(/2 entries \(limit 1\)/) }));
+  });
+});
