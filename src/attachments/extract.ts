@@ -11,6 +11,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import type { AttachmentSummary } from '../engine/types.js';
 import { decodeTextBytes } from '../text/decode-bytes.js';
 import { officeXmlText, sharedStrings, textParts, worksheetText } from './office-text.js';
+import { pdfText } from './pdf.js';
 import { openZip, ZipLimitError, type ZipArchive } from './zip.js';
 
 export interface AttachmentLimits {
@@ -24,6 +25,12 @@ export interface AttachmentLimits {
   maxEntries: number;
   /** Largest ratio of inflated to compressed size for one entry (zip bombs). */
   maxCompressionRatio: number;
+  /**
+   * Time for reading attachments in one message. Past it the attachment being read is
+   * unscannable (and so held for a personal address) rather than the whole message
+   * running into the inspection time budget and getting 451 on every retry.
+   */
+  maxMillis: number;
 }
 
 export interface ExtractedPart {
@@ -38,8 +45,8 @@ export interface ExtractedPart {
   text: string;
   /** Names of entries (an encrypted zip still shows them): searched for pupil names too. */
   entryNames: string[];
-  /** How it is encrypted, when a password is needed to open it. */
-  encrypted?: string;
+  /** When a password is needed to open it: how it is encrypted, and the evidence id for the finding. */
+  encrypted?: { description: string; evidence: string };
   /** Why it could not be inspected (damage, a limit). */
   unscannable?: string;
   /** The name or declared type says one thing and the bytes another. */
@@ -64,12 +71,15 @@ const OFFICE_ZIPS = new Set(['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp']);
 
 export class AttachmentWalker {
   private extracted = 0;
+  private readonly deadline: number;
   readonly parts: ExtractedPart[] = [];
 
   constructor(
     private readonly limits: AttachmentLimits,
     private readonly readMessage: MessageReader,
-  ) {}
+  ) {
+    this.deadline = Date.now() + limits.maxMillis;
+  }
 
   async walk(attachments: readonly AttachmentSummary[], prefix = '', depth = 0): Promise<void> {
     for (const [index, attachment] of attachments.entries()) {
@@ -94,6 +104,12 @@ export class AttachmentWalker {
 
     try {
       if (part.trueType === 'zip' || OFFICE_ZIPS.has(part.trueType)) await this.openZipPart(part, bytes, depth);
+      else if (part.trueType === 'pdf') {
+        const pdf = await pdfText(bytes, this.deadline);
+        if (pdf.encrypted) part.encrypted = { description: 'PDF that needs a password to open', evidence: 'pdf-user-password' };
+        else if (pdf.timedOut) part.unscannable = `it took more than ${this.limits.maxMillis} ms to read`;
+        else part.text = pdf.text;
+      }
       else if (part.trueType === 'eml') await this.openMessage(part, bytes, depth);
       else if (part.trueType === 'text' && (TEXT_EXTENSIONS.has(nameExt) || TEXT_TYPES.test(declaredType) || !nameExt)) {
         const text = decodeTextBytes(bytes).text;
@@ -123,7 +139,10 @@ export class AttachmentWalker {
     part.entryNames = files.map((e) => e.name);
     const encrypted = files.filter((e) => e.encrypted);
     if (encrypted.length > 0) {
-      part.encrypted = `zip archive with ${encrypted[0]!.encryption} encryption (${encrypted.length} of ${files.length} files)`;
+      part.encrypted = {
+        description: `zip archive with ${encrypted[0]!.encryption} encryption (${encrypted.length} of ${files.length} files)`,
+        evidence: encrypted[0]!.encryption === 'AES' ? 'zip-aes' : 'zip-zipcrypto',
+      };
     }
     for (const entry of files) {
       if (entry.encrypted) continue;

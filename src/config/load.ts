@@ -76,6 +76,9 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   const recipientLists = buildRecipientLists(file, rulesDir, at, shippedAt);
   const forwarding = compileForwardingPatterns(markers, file, at, shippedAt(markersPath));
   const personalData = buildPersonalDataSettings(file, rulesDir, at, displayPath);
+  if (file.attachments.max_ms !== undefined && file.attachments.max_ms >= file.inspection.timeout_ms) {
+    at(['attachments', 'max_ms'], `must be less than inspection.timeout_ms (${file.inspection.timeout_ms}), so that a slow attachment is reported rather than the message timing out`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
@@ -100,6 +103,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
       maxDepth: file.attachments.max_depth,
       maxEntries: file.attachments.max_entries,
       maxCompressionRatio: file.attachments.max_compression_ratio,
+      maxMillis: file.attachments.max_ms ?? Math.floor(file.inspection.timeout_ms / 2),
     },
     inspection: {
       timeoutMs: file.inspection.timeout_ms,

@@ -73,6 +73,8 @@ export const dlpConfigSchema = z.strictObject({
       max_depth: z.number().int().min(1).max(20).default(5),
       max_entries: z.number().int().min(1).default(1_000),
       max_compression_ratio: z.number().positive().default(100),
+      /** Time for reading one message's attachments; default half of inspection.timeout_ms. */
+      max_ms: z.number().int().min(50).optional(),
     })
     .default({
       max_attachment_bytes: 25 * 1024 * 1024,

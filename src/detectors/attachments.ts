@@ -13,7 +13,7 @@ export function createAttachmentDetector(): Detector {
       const findings: Finding[] = [];
       for (const part of message.parts) {
         const location = `attachment:${part.path}` as const;
-        if (part.encrypted) findings.push({ kind: 'encrypted-attachment', location, excerpt: part.encrypted, evidence: 'zip-encryption' });
+        if (part.encrypted) findings.push({ kind: 'encrypted-attachment', location, excerpt: part.encrypted.description, evidence: part.encrypted.evidence });
         if (part.unscannable) {
           const evidence = /limit|zip bomb/.test(part.unscannable) ? 'over-limit' : 'damaged';
           findings.push({ kind: 'unscannable-attachment', location, excerpt: part.unscannable, evidence });

@@ -29,6 +29,11 @@ beforeAll(() => {
   fixtures.convert('report.txt', 'odt');
   fixtures.convert('list.csv', 'xlsx');
   fixtures.convert('list.csv', 'ods');
+  fixtures.convert('report.txt', 'pdf');
+  fixtures.encryptPdf('report.pdf', 'locked.pdf', 'Wren-Hollow-52', 'owner-secret');
+  fixtures.encryptPdf('report.pdf', 'print-only.pdf', '', 'owner-secret');
+  fixtures.file('long.txt', `${PUPIL_REPORT}\n`.repeat(3000));
+  fixtures.convert('long.txt', 'pdf');
   fixtures.zip('reports.zip', ['report.docx', 'list.csv']);
   fixtures.zip('nested.zip', ['reports.zip']);
   fixtures.zip('locked.zip', ['list.csv'], 'Wren-Hollow-52');
@@ -39,6 +44,8 @@ describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
   it.each([
     ['report.docx', ['pupil-name', 'date-of-birth', 'special-category']],
     ['report.odt', ['pupil-name', 'date-of-birth', 'special-category']],
+    ['report.pdf', ['pupil-name', 'date-of-birth', 'special-category']],
+    ['print-only.pdf', ['pupil-name', 'date-of-birth', 'special-category']],
     ['list.xlsx', ['pupil-name', 'upn']],
     ['list.ods', ['pupil-name', 'upn']],
     ['list.csv', ['pupil-name', 'upn']],
@@ -71,7 +78,14 @@ describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
   });
 });
 
-describe('encrypted archives', () => {
+describe('encrypted attachments', () => {
+  it('reports a PDF with a user password as encrypted and does not read it', async () => {
+    const verdict = await sendWith('locked.pdf', fixtures.read('locked.pdf'));
+    expect(verdict.findings).toEqual([
+      expect.objectContaining({ kind: 'encrypted-attachment', location: 'attachment:locked.pdf', evidence: 'pdf-user-password' }),
+    ]);
+  });
+
   it.each([
     ['locked.zip', 'ZipCrypto'],
     ['locked-aes.zip', 'AES'],
@@ -105,6 +119,21 @@ describe('damaged, disguised and hostile attachments', () => {
     fixtures.zip('bomb.zip', ['zeros.bin']);
     const verdict = await sendWith('bomb.zip', fixtures.read('bomb.zip'));
     expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: expect.stringMatching(/expands \d+ times \(limit 100\): a zip bomb/) }));
+  });
+  it('reports a damaged PDF as unscannable', async () => {
+    const pdf = fixtures.read('report.pdf');
+    const verdict = await sendWith('broken.pdf', pdf.subarray(0, 600));
+    expect(summary(verdict)).toContain('unscannable-attachment@attachment:broken.pdf');
+  });
+  it('reports a PDF that takes longer than attachments.max_ms as unscannable, within the time budget', async () => {
+    const hurried = engineWithRoster({ extraYaml: 'attachments:\n  max_ms: 50\n' });
+    const raw = await new MailComposer({ from: STAFF, to: PARENT_ELSEWHERE, subject: 'x', text: 'x', attachments: [{ filename: 'long.pdf', content: fixtures.read('long.pdf') }] })
+      .compile()
+      .build();
+    const started = Date.now();
+    const verdict = await hurried.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: 'it took more than 50 ms to read' }));
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
   it('stops at the nesting limit', async () => {
     let inner = 'reports.zip';

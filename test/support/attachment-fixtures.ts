@@ -1,6 +1,7 @@
 /**
  * Attachment fixtures made at test time by the real tools (scripts/install-test-tools.sh):
- * LibreOffice converts text and CSV to docx/odt/xlsx/ods, zip and 7-Zip make archives.
+ * LibreOffice converts text and CSV to docx/odt/xlsx/ods/pdf, qpdf encrypts PDFs, zip and
+ * 7-Zip make archives.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,12 @@ export class FixtureMaker {
   /** `zip` (Info-ZIP); with a password, ZipCrypto. */
   zip(name: string, members: string[], password?: string): string {
     execFileSync('zip', ['-q', '-j', ...(password ? ['-P', password] : []), join(this.dir, name), ...members.map((m) => join(this.dir, m))]);
+    return name;
+  }
+
+  /** qpdf: a copy of a PDF encrypted (AES-256) with these user and owner passwords; an empty user password opens for anyone. */
+  encryptPdf(source: string, name: string, userPassword: string, ownerPassword: string): string {
+    execFileSync('qpdf', ['--encrypt', userPassword, ownerPassword, '256', '--', join(this.dir, source), join(this.dir, name)]);
     return name;
   }
 

@@ -139,7 +139,12 @@ describe('where findings are seen', () => {
         'Content-Type: text/plain\r\n\r\nPlease see attached.\r\n--b\r\nContent-Type: application/pdf; name="Jane Smith EHCP.pdf"\r\n' +
         'Content-Disposition: attachment; filename="Jane Smith EHCP.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n',
     );
-    expect(kindsIn(await inspect(engine, raw, EXTERNAL))).toEqual(['pupil-name@attachment:Jane Smith EHCP.pdf', 'special-category@attachment:Jane Smith EHCP.pdf']);
+    // Five bytes are not a PDF: the attachment itself is unscannable, but its name is still read.
+    expect(kindsIn(await inspect(engine, raw, EXTERNAL))).toEqual([
+      'pupil-name@attachment:Jane Smith EHCP.pdf',
+      'special-category@attachment:Jane Smith EHCP.pdf',
+      'unscannable-attachment@attachment:Jane Smith EHCP.pdf',
+    ]);
   });
   it('reports a name said in both the text and the HTML part once', async () => {
     const raw = Buffer.from(
