@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       'bulk-personal-data',
       'special-category-in-body',
       'unscannable-attachment',
+      'unencrypted-sensitive-attachment',
+      'password-with-attachment',
     ]);
     // No roster ships: a trust points roster.file at its own MIS export.
     expect(config.rosterFiles).toEqual([]);

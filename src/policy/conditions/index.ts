@@ -1,4 +1,5 @@
 import type { RuleCondition } from '../types.js';
+import { passwordWithAttachment, unencryptedSensitiveAttachment } from './attachment-rules.js';
 import { forwardToPersonalAddress } from './forward-to-personal-address.js';
 import { unscannableAttachment } from './unscannable-attachment.js';
 import {
@@ -18,4 +19,6 @@ export const RULE_CONDITIONS: Readonly<Record<string, RuleCondition>> = {
   'bulk-personal-data': bulkPersonalData,
   'special-category-in-body': specialCategoryInBody,
   'unscannable-attachment': unscannableAttachment,
+  'unencrypted-sensitive-attachment': unencryptedSensitiveAttachment,
+  'password-with-attachment': passwordWithAttachment,
 };
