@@ -10,6 +10,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { fileTypeFromBuffer } from 'file-type';
 import type { AttachmentSummary } from '../engine/types.js';
 import { decodeTextBytes } from '../text/decode-bytes.js';
+import { htmlAsText } from '../engine/html-text.js';
+import { inspectCompoundFile, PGP_MESSAGE, rtfText, sevenZipEncryption } from './containers.js';
 import { officeXmlText, sharedStrings, textParts, worksheetText } from './office-text.js';
 import { pdfText } from './pdf.js';
 import { openZip, ZipLimitError, type ZipArchive } from './zip.js';
@@ -64,6 +66,8 @@ const SAME_KIND: Record<string, string[]> = {
   xml: ['xml', 'svg'],
   mp4: ['m4a', 'm4v'],
   eml: ['msg'],
+  // An OLE compound file: legacy Office, Outlook .msg, and any Office 2007+ file once encrypted.
+  cfb: ['doc', 'dot', 'xls', 'xlt', 'ppt', 'pot', 'msg', 'docx', 'xlsx', 'pptx'],
 };
 const TEXT_EXTENSIONS = new Set(['txt', 'csv', 'tsv', 'text', 'log', 'md', 'json', 'ics', 'vcf']);
 const TEXT_TYPES = /^text\/(plain|csv|tab-separated-values|calendar|vcard)|^application\/(json|csv)/;
@@ -103,7 +107,24 @@ export class AttachmentWalker {
     if (mismatch) part.typeMismatch = mismatch;
 
     try {
-      if (part.trueType === 'zip' || OFFICE_ZIPS.has(part.trueType)) await this.openZipPart(part, bytes, depth);
+      if (/^application\/(x-)?pkcs7-mime$/.test(declaredType) || nameExt === 'p7m') {
+        part.encrypted = { description: 'S/MIME encrypted message', evidence: 'smime' };
+      } else if (declaredType === 'application/pgp-encrypted' || (part.trueType !== 'zip' && PGP_MESSAGE.test(bytes.subarray(0, 4096).toString('latin1')))) {
+        part.encrypted = { description: 'PGP encrypted message', evidence: 'pgp' };
+      } else if (part.trueType === 'zip' || OFFICE_ZIPS.has(part.trueType)) await this.openZipPart(part, bytes, depth);
+      else if (part.trueType === 'cfb') {
+        const compound = inspectCompoundFile(bytes);
+        if (compound.kind === 'encrypted') part.encrypted = { description: compound.description, evidence: compound.evidence };
+      } else if (part.trueType === '7z') {
+        const sevenZip = sevenZipEncryption(bytes);
+        if (sevenZip.encrypted) {
+          part.encrypted = { description: `7z archive with AES encryption${sevenZip.namesHidden ? ', file names hidden too' : ''}`, evidence: '7z-aes' };
+        } else {
+          part.unscannable = 'it is a 7z archive, which is not opened for inspection: send the files as they are, or as a zip';
+        }
+      } else if (part.trueType === 'rtf') {
+        part.text = rtfText(bytes.toString('latin1'));
+      }
       else if (part.trueType === 'pdf') {
         const pdf = await pdfText(bytes, this.deadline);
         if (pdf.encrypted) part.encrypted = { description: 'PDF that needs a password to open', evidence: 'pdf-user-password' };
@@ -114,6 +135,8 @@ export class AttachmentWalker {
       else if (part.trueType === 'text' && (TEXT_EXTENSIONS.has(nameExt) || TEXT_TYPES.test(declaredType) || !nameExt)) {
         const text = decodeTextBytes(bytes).text;
         part.text = nameExt === 'csv' || /^text\/csv|^application\/csv/.test(declaredType) ? csvAsText(text) : text;
+      } else if (part.trueType === 'text' && (nameExt === 'html' || nameExt === 'htm' || declaredType === 'text/html')) {
+        part.text = htmlAsText(decodeTextBytes(bytes).text);
       }
     } catch (error) {
       part.unscannable = error instanceof ZipLimitError ? `it is over a limit: ${error.message}` : `it is damaged or not what it claims to be (${describe(error)})`;

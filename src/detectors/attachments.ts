@@ -1,3 +1,4 @@
+import { PGP_MESSAGE } from '../attachments/containers.js';
 import type { Finding } from '../engine/types.js';
 import type { Detector } from './types.js';
 
@@ -11,6 +12,9 @@ export function createAttachmentDetector(): Detector {
     name: 'attachments',
     detect({ message }): Finding[] {
       const findings: Finding[] = [];
+      if (PGP_MESSAGE.test(message.text)) {
+        findings.push({ kind: 'encrypted-attachment', location: 'body', excerpt: 'PGP encrypted message in the body', evidence: 'pgp-inline' });
+      }
       for (const part of message.parts) {
         const location = `attachment:${part.path}` as const;
         if (part.encrypted) findings.push({ kind: 'encrypted-attachment', location, excerpt: part.encrypted.description, evidence: part.encrypted.evidence });

@@ -32,6 +32,17 @@ beforeAll(() => {
   fixtures.convert('report.txt', 'pdf');
   fixtures.encryptPdf('report.pdf', 'locked.pdf', 'Wren-Hollow-52', 'owner-secret');
   fixtures.encryptPdf('report.pdf', 'print-only.pdf', '', 'owner-secret');
+  fixtures.convert('report.txt', 'rtf');
+  fixtures.convert('report.txt', 'doc');
+  fixtures.convert('list.csv', 'xls');
+  fixtures.encryptOffice('report.docx', 'locked.docx', 'Wren-Hollow-52');
+  fixtures.encryptOffice('list.xlsx', 'locked.xlsx', 'Wren-Hollow-52');
+  fixtures.markLegacyEncrypted('report.doc', 'locked.doc');
+  fixtures.markLegacyEncrypted('list.xls', 'locked.xls');
+  fixtures.sevenZip('plain.7z', ['list.csv']);
+  fixtures.sevenZip('locked.7z', ['list.csv'], 'Wren-Hollow-52');
+  fixtures.sevenZip('hidden.7z', ['list.csv'], 'Wren-Hollow-52', true);
+  fixtures.file('page.html', '<html><body><table><tr><td>Jane</td><td>Smith</td><td>H801200001001</td></tr></table></body></html>');
   fixtures.file('long.txt', `${PUPIL_REPORT}\n`.repeat(3000));
   fixtures.convert('long.txt', 'pdf');
   fixtures.zip('reports.zip', ['report.docx', 'list.csv']);
@@ -49,6 +60,8 @@ describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
     ['list.xlsx', ['pupil-name', 'upn']],
     ['list.ods', ['pupil-name', 'upn']],
     ['list.csv', ['pupil-name', 'upn']],
+    ['report.rtf', ['pupil-name', 'date-of-birth', 'special-category']],
+    ['page.html', ['pupil-name', 'upn']],
   ])('finds the pupil data in %s, located at the attachment', async (name, kinds) => {
     const verdict = await sendWith(name, fixtures.read(name));
     for (const kind of kinds) expect(summary(verdict)).toContain(`${kind}@attachment:${name}`);
@@ -86,6 +99,32 @@ describe('encrypted attachments', () => {
     ]);
   });
 
+  it.each([
+    ['locked.docx', 'office-encrypted-package'],
+    ['locked.xlsx', 'office-encrypted-package'],
+    ['locked.doc', 'doc-fib-encrypted'],
+    ['locked.xls', 'xls-filepass'],
+    ['locked.7z', '7z-aes'],
+    ['hidden.7z', '7z-aes'],
+  ])('reports %s as encrypted (%s), not unscannable and not a disguise', async (name, evidence) => {
+    const verdict = await sendWith(name, fixtures.read(name));
+    expect(verdict.findings).toEqual([expect.objectContaining({ kind: 'encrypted-attachment', location: `attachment:${name}`, evidence })]);
+  });
+  it('does not take an unencrypted legacy Word file for an encrypted one, or for a disguise', async () => {
+    const verdict = await sendWith('report.doc', fixtures.read('report.doc'));
+    expect(summary(verdict)).not.toContain('encrypted-attachment@attachment:report.doc');
+    expect(summary(verdict)).not.toContain('attachment-type-mismatch@attachment:report.doc');
+  });
+  it('reports S/MIME and PGP encrypted messages as encrypted', async () => {
+    const smime = await sendWith('smime.p7m', Buffer.from('MIAGCSqGSIb3DQEHA6CAMIACAQAxggFA'), 'application/pkcs7-mime');
+    expect(smime.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', evidence: 'smime' }));
+    const pgp = await sendWith('encrypted.asc', Buffer.from('-----BEGIN PGP MESSAGE-----\n\nhQEMA8x\n-----END PGP MESSAGE-----\n'));
+    expect(pgp.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', evidence: 'pgp' }));
+  });
+  it('reports a 7z archive without a password as unscannable: it is not opened', async () => {
+    const verdict = await sendWith('plain.7z', fixtures.read('plain.7z'));
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', excerpt: expect.stringContaining('7z archive') }));
+  });
   it.each([
     ['locked.zip', 'ZipCrypto'],
     ['locked-aes.zip', 'AES'],

@@ -1,0 +1,43 @@
+import { convert as htmlToText } from 'html-to-text';
+
+/** HTML as the text a reader sees: cells apart, links and images dropped. Never rendered. */
+export function htmlAsText(html: string): string {
+  if (!html) return '';
+  try {
+    return htmlToText(html, {
+      wordwrap: false,
+      // Table cells are separated by tabs and rows by line breaks, so that a class list in an
+      // HTML-only message reads "Jane<tab>Smith", not "JaneSmith".
+      selectors: [
+        { selector: 'a', options: { ignoreHref: true } },
+        { selector: 'img', format: 'skip' },
+        { selector: 'table', format: 'block' },
+        { selector: 'tr', format: 'block' },
+        { selector: 'td', format: 'inlineSurround', options: { prefix: '', suffix: '\t' } },
+        { selector: 'th', format: 'inlineSurround', options: { prefix: '', suffix: '\t' } },
+      ],
+    });
+  } catch {
+    return stripTags(html);
+  }
+}
+
+const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/**
+ * The fallback for HTML too large (or too broken) for the converter: linear-time tag
+ * stripping, so that such a body is still inspected rather than skipped.
+ */
+export function stripTags(html: string): string {
+  return html
+    .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^<>]*>/gi, '\n')
+    .replace(/<\/t[dh]\b[^<>]*>/gi, '\t')
+    .replace(/<[^<>]*>/g, '')
+    .replace(/&(#\d{1,6}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (entity: string, name: string) => {
+      if (name.startsWith('#')) {
+        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+      }
+      return ENTITIES[name.toLowerCase()] ?? entity;
+    });
+}
