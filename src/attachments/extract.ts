@@ -17,6 +17,8 @@ import { pdfText } from './pdf.js';
 import { openZip, ZipLimitError, type ZipArchive } from './zip.js';
 
 export interface AttachmentLimits {
+  /** Largest message whose attachments are opened, in bytes; past it every attachment is unscannable. */
+  maxMessageBytes: number;
   /** Largest attachment (or archive entry) inspected, in bytes. */
   maxAttachmentBytes: number;
   /** Most bytes inflated from archives in one message. */
@@ -49,8 +51,8 @@ export interface ExtractedPart {
   entryNames: string[];
   /** When a password is needed to open it: how it is encrypted, and the evidence id for the finding. */
   encrypted?: { description: string; evidence: string };
-  /** Why it could not be inspected (damage, a limit). */
-  unscannable?: string;
+  /** Why it could not be inspected: damage, a limit, or a container that is not opened. */
+  unscannable?: { description: string; evidence: 'over-limit' | 'damaged' | 'unopened-container' };
   /** The name or declared type says one thing and the bytes another. */
   typeMismatch?: string;
 }
@@ -85,7 +87,22 @@ export class AttachmentWalker {
     this.deadline = Date.now() + limits.maxMillis;
   }
 
-  async walk(attachments: readonly AttachmentSummary[], prefix = '', depth = 0): Promise<void> {
+  /** Opens each attachment; `messageSize` is the whole message's, checked against maxMessageBytes. */
+  async walk(attachments: readonly AttachmentSummary[], prefix = '', depth = 0, messageSize = 0): Promise<void> {
+    if (messageSize > this.limits.maxMessageBytes) {
+      for (const [index, attachment] of attachments.entries()) {
+        this.parts.push({
+          path: `${prefix}${attachment.filename || `attachment-${index + 1}`}`,
+          trueType: 'unknown',
+          declaredType: attachment.contentType,
+          size: attachment.size,
+          text: '',
+          entryNames: [],
+          unscannable: { description: `the message is ${messageSize} bytes, over the ${this.limits.maxMessageBytes}-byte limit for inspecting attachments`, evidence: 'over-limit' },
+        });
+      }
+      return;
+    }
     for (const [index, attachment] of attachments.entries()) {
       const name = attachment.filename || `attachment-${index + 1}`;
       await this.visit(`${prefix}${name}`, attachment.content, attachment.contentType, depth, attachment.isMessage);
@@ -96,7 +113,7 @@ export class AttachmentWalker {
     const part: ExtractedPart = { path, trueType: 'unknown', declaredType, size: bytes.length, text: '', entryNames: [] };
     this.parts.push(part);
     if (bytes.length > this.limits.maxAttachmentBytes) {
-      part.unscannable = `it is ${bytes.length} bytes, over the ${this.limits.maxAttachmentBytes}-byte limit for inspection`;
+      part.unscannable = { description: `it is ${bytes.length} bytes, over the ${this.limits.maxAttachmentBytes}-byte limit for inspection`, evidence: 'over-limit' };
       return;
     }
     const detected = await fileTypeFromBuffer(bytes).catch(() => undefined);
@@ -120,7 +137,10 @@ export class AttachmentWalker {
         if (sevenZip.encrypted) {
           part.encrypted = { description: `7z archive with AES encryption${sevenZip.namesHidden ? ', file names hidden too' : ''}`, evidence: '7z-aes' };
         } else {
-          part.unscannable = 'it is a 7z archive, which is not opened for inspection: send the files as they are, or as a zip';
+          part.unscannable = {
+            description: 'it is a 7z archive, which is not opened for inspection: send the files as they are, or as a zip',
+            evidence: 'unopened-container',
+          };
         }
       } else if (part.trueType === 'rtf') {
         part.text = rtfText(bytes.toString('latin1'));
@@ -128,7 +148,7 @@ export class AttachmentWalker {
       else if (part.trueType === 'pdf') {
         const pdf = await pdfText(bytes, this.deadline);
         if (pdf.encrypted) part.encrypted = { description: 'PDF that needs a password to open', evidence: 'pdf-user-password' };
-        else if (pdf.timedOut) part.unscannable = `it took more than ${this.limits.maxMillis} ms to read`;
+        else if (pdf.timedOut) part.unscannable = { description: `it took more than ${this.limits.maxMillis} ms to read`, evidence: 'over-limit' };
         else part.text = pdf.text;
       }
       else if (part.trueType === 'eml') await this.openMessage(part, bytes, depth);
@@ -139,13 +159,16 @@ export class AttachmentWalker {
         part.text = htmlAsText(decodeTextBytes(bytes).text);
       }
     } catch (error) {
-      part.unscannable = error instanceof ZipLimitError ? `it is over a limit: ${error.message}` : `it is damaged or not what it claims to be (${describe(error)})`;
+      part.unscannable =
+        error instanceof ZipLimitError
+          ? { description: `it is over a limit: ${error.message}`, evidence: 'over-limit' }
+          : { description: `it is damaged or not what it claims to be (${describe(error)})`, evidence: 'damaged' };
     }
   }
 
   private async openZipPart(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
     if (depth >= this.limits.maxDepth) {
-      part.unscannable = `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`;
+      part.unscannable = { description: `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`, evidence: 'over-limit' };
       return;
     }
     const zip = await openZip(bytes, this.limits.maxEntries);
@@ -171,7 +194,7 @@ export class AttachmentWalker {
       if (entry.encrypted) continue;
       const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
       if (ratio > this.limits.maxCompressionRatio) {
-        part.unscannable = `${entry.name} expands ${Math.round(ratio)} times (limit ${this.limits.maxCompressionRatio}): a zip bomb`;
+        part.unscannable = { description: `${entry.name} expands ${Math.round(ratio)} times (limit ${this.limits.maxCompressionRatio}): a zip bomb`, evidence: 'over-limit' };
         return;
       }
       const bytes = await zip.read(entry, this.budget(entry.uncompressedSize));
@@ -199,7 +222,7 @@ export class AttachmentWalker {
 
   private async openMessage(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
     if (depth >= this.limits.maxDepth) {
-      part.unscannable = `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`;
+      part.unscannable = { description: `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`, evidence: 'over-limit' };
       return;
     }
     const message = await this.readMessage(bytes);

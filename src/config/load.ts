@@ -98,6 +98,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     forwarding,
     personalData,
     attachments: {
+      maxMessageBytes: file.attachments.max_message_bytes,
       maxAttachmentBytes: file.attachments.max_attachment_bytes,
       maxExtractedBytes: file.attachments.max_extracted_bytes,
       maxDepth: file.attachments.max_depth,

@@ -68,6 +68,7 @@ export const dlpConfigSchema = z.strictObject({
     .default({}),
   attachments: z
     .strictObject({
+      max_message_bytes: z.number().int().positive().default(50 * 1024 * 1024),
       max_attachment_bytes: z.number().int().positive().default(25 * 1024 * 1024),
       max_extracted_bytes: z.number().int().positive().default(100 * 1024 * 1024),
       max_depth: z.number().int().min(1).max(20).default(5),
@@ -77,6 +78,7 @@ export const dlpConfigSchema = z.strictObject({
       max_ms: z.number().int().min(50).optional(),
     })
     .default({
+      max_message_bytes: 50 * 1024 * 1024,
       max_attachment_bytes: 25 * 1024 * 1024,
       max_extracted_bytes: 100 * 1024 * 1024,
       max_depth: 5,

@@ -19,8 +19,7 @@ export function createAttachmentDetector(): Detector {
         const location = `attachment:${part.path}` as const;
         if (part.encrypted) findings.push({ kind: 'encrypted-attachment', location, excerpt: part.encrypted.description, evidence: part.encrypted.evidence });
         if (part.unscannable) {
-          const evidence = /limit|zip bomb/.test(part.unscannable) ? 'over-limit' : 'damaged';
-          findings.push({ kind: 'unscannable-attachment', location, excerpt: part.unscannable, evidence });
+          findings.push({ kind: 'unscannable-attachment', location, excerpt: part.unscannable.description, evidence: part.unscannable.evidence });
         }
         if (part.typeMismatch) findings.push({ kind: 'attachment-type-mismatch', location, excerpt: part.typeMismatch, evidence: 'true-type' });
       }

@@ -54,7 +54,7 @@ export class InspectionEngine {
       const headers = inner.headers.filter((h) => ['from', 'to', 'cc', 'subject', 'date'].includes(h.name)).map((h) => `${h.name}: ${h.value}`);
       return { text: [...headers, inner.subject, inner.text, inner.htmlText].join('\n'), attachments: inner.attachments };
     });
-    await walker.walk(message.attachments);
+    await walker.walk(message.attachments, '', 0, raw.length);
     message.parts = walker.parts;
     return message;
   }

@@ -75,8 +75,7 @@ describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
     );
   });
 
-  // mailparser opens an attached message/rfc822 itself: its text joins the body and its attachments the message's.
-  it('reads an attached message and its own attachments', async () => {
+  it('reads an attached message, headers and all, and its own attachments, at attachment: locations', async () => {
     const inner = await new MailComposer({
       from: 'senco@example-trust.org.uk',
       to: 'head@example-trust.org.uk',
@@ -86,8 +85,28 @@ describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
     })
       .compile()
       .build();
+    const raw = await new MailComposer({
+      from: STAFF,
+      to: PARENT_ELSEWHERE,
+      subject: 'FYI',
+      text: 'See the attached message.',
+      attachments: [{ filename: 'fwd.eml', content: inner, contentType: 'message/rfc822', contentDisposition: 'attachment' }],
+    })
+      .compile()
+      .build();
+    const verdict = await engine.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(summary(verdict)).toEqual(
+      expect.arrayContaining(['pupil-name@attachment:fwd.eml', 'pupil-name@attachment:fwd.eml/report.docx', 'special-category@attachment:fwd.eml/report.docx']),
+    );
+  });
+
+  // An attached message shown inline is opened by mailparser itself: its text joins the body.
+  it('reads an inline attached message as part of the body', async () => {
+    const inner = await new MailComposer({ from: 'senco@example-trust.org.uk', to: 'head@example-trust.org.uk', subject: 'Grace Hall', text: 'Grace Hall has asthma.' })
+      .compile()
+      .build();
     const verdict = await sendWith('fwd.eml', inner, 'message/rfc822');
-    expect(summary(verdict)).toEqual(expect.arrayContaining(['pupil-name@body', 'pupil-name@attachment:report.docx', 'special-category@attachment:report.docx']));
+    expect(summary(verdict)).toEqual(expect.arrayContaining(['pupil-name@body', 'special-category@body']));
   });
 });
 
@@ -147,6 +166,23 @@ describe('damaged, disguised and hostile attachments', () => {
     const verdict = await sendWith('broken.docx', docx.subarray(0, Math.floor(docx.length / 2)));
     expect(summary(verdict)).toContain('unscannable-attachment@attachment:broken.docx');
     expect(verdict.rules.map((r) => [r.id, r.action])).toContainEqual(['unscannable-attachment', 'hold']);
+  });
+  it.each(['report.odt', 'list.xlsx', 'list.ods', 'reports.zip', 'plain.7z', 'locked.docx', 'list.xls', 'report.pdf'])(
+    'reports %s cut in half as unscannable, not a crash and not a pass',
+    async (name) => {
+      const bytes = fixtures.read(name);
+      const verdict = await sendWith(`cut-${name}`, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      expect(summary(verdict)).toContain(`unscannable-attachment@attachment:cut-${name}`);
+    },
+  );
+  it('reports every attachment of a message over max_message_bytes as unscannable, unread', async () => {
+    const small = engineWithRoster({ extraYaml: 'attachments:\n  max_message_bytes: 4000\n' });
+    const raw = await new MailComposer({ from: STAFF, to: PARENT_ELSEWHERE, subject: 'x', text: 'x', attachments: [{ filename: 'list.csv', content: fixtures.read('list.csv') }, { filename: 'report.docx', content: fixtures.read('report.docx') }] })
+      .compile()
+      .build();
+    const verdict = await small.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(verdict.findings.filter((f) => f.kind === 'unscannable-attachment').map((f) => f.location)).toEqual(['attachment:list.csv', 'attachment:report.docx']);
+    expect(summary(verdict)).not.toContain('upn@attachment:list.csv');
   });
   it('reads a file by what it is, and reports the disguise', async () => {
     const verdict = await sendWith('notes.txt', fixtures.read('report.docx'));
