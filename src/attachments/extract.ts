@@ -74,6 +74,7 @@ const SAME_KIND: Record<string, string[]> = {
 const TEXT_EXTENSIONS = new Set(['txt', 'csv', 'tsv', 'text', 'log', 'md', 'json', 'ics', 'vcf']);
 const TEXT_TYPES = /^text\/(plain|csv|tab-separated-values|calendar|vcard)|^application\/(json|csv)/;
 const OFFICE_ZIPS = new Set(['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp']);
+const ODF_TYPES = new Set(['odt', 'ods', 'odp']);
 
 export class AttachmentWalker {
   private extracted = 0;
@@ -173,7 +174,9 @@ export class AttachmentWalker {
     }
     const zip = await openZip(bytes, this.limits.maxEntries);
     try {
-      if (OFFICE_ZIPS.has(part.trueType)) part.text = await this.officeText(part.trueType, zip);
+      if (ODF_TYPES.has(part.trueType) && (await this.isEncryptedOdf(zip))) {
+        part.encrypted = { description: 'OpenDocument file encrypted with a password', evidence: 'odf-encryption' };
+      } else if (OFFICE_ZIPS.has(part.trueType)) part.text = await this.officeText(part.trueType, zip);
       else await this.archive(part, zip, depth);
     } finally {
       zip.close();
@@ -218,6 +221,14 @@ export class AttachmentWalker {
       texts.push(format === 'xlsx' ? worksheetText(xml, strings) : officeXmlText(xml));
     }
     return texts.join('\n');
+  }
+
+  /** OpenDocument encrypts each part itself; its manifest then lists the encryption data. */
+  private async isEncryptedOdf(zip: ZipArchive): Promise<boolean> {
+    const manifest = zip.entries.find((e) => e.name === 'META-INF/manifest.xml');
+    if (!manifest) return false;
+    const xml = (await zip.read(manifest, this.budget(manifest.uncompressedSize))).toString('utf8');
+    return xml.includes('encryption-data');
   }
 
   private async openMessage(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {

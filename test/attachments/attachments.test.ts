@@ -37,8 +37,10 @@ beforeAll(() => {
   fixtures.convert('list.csv', 'xls');
   fixtures.encryptOffice('report.docx', 'locked.docx', 'Wren-Hollow-52');
   fixtures.encryptOffice('list.xlsx', 'locked.xlsx', 'Wren-Hollow-52');
-  fixtures.markLegacyEncrypted('report.doc', 'locked.doc');
-  fixtures.markLegacyEncrypted('list.xls', 'locked.xls');
+  fixtures.saveWithPassword('report.txt', 'locked.doc', 'MS Word 97', 'Wren-Hollow-52');
+  fixtures.saveWithPassword('list.csv', 'locked.xls', 'MS Excel 97', 'Wren-Hollow-52');
+  fixtures.saveWithPassword('report.txt', 'locked.odt', 'writer8', 'Wren-Hollow-52');
+  fixtures.saveWithPassword('list.csv', 'locked.ods', 'calc8', 'Wren-Hollow-52');
   fixtures.sevenZip('plain.7z', ['list.csv']);
   fixtures.sevenZip('locked.7z', ['list.csv'], 'Wren-Hollow-52');
   fixtures.sevenZip('hidden.7z', ['list.csv'], 'Wren-Hollow-52', true);
@@ -49,7 +51,7 @@ beforeAll(() => {
   fixtures.zip('nested.zip', ['reports.zip']);
   fixtures.zip('locked.zip', ['list.csv'], 'Wren-Hollow-52');
   fixtures.zipAes('locked-aes.zip', ['report.docx'], 'Wren-Hollow-52');
-}, 120_000);
+}, 240_000);
 
 describe('text from attachments (fixtures made by LibreOffice and zip)', () => {
   it.each([
@@ -123,6 +125,8 @@ describe('encrypted attachments', () => {
     ['locked.xlsx', 'office-encrypted-package'],
     ['locked.doc', 'doc-fib-encrypted'],
     ['locked.xls', 'xls-filepass'],
+    ['locked.odt', 'odf-encryption'],
+    ['locked.ods', 'odf-encryption'],
     ['locked.7z', '7z-aes'],
     ['hidden.7z', '7z-aes'],
   ])('reports %s as encrypted (%s), not unscannable and not a disguise', async (name, evidence) => {
@@ -134,11 +138,27 @@ describe('encrypted attachments', () => {
     expect(summary(verdict)).not.toContain('encrypted-attachment@attachment:report.doc');
     expect(summary(verdict)).not.toContain('attachment-type-mismatch@attachment:report.doc');
   });
-  it('reports S/MIME and PGP encrypted messages as encrypted', async () => {
-    const smime = await sendWith('smime.p7m', Buffer.from('MIAGCSqGSIb3DQEHA6CAMIACAQAxggFA'), 'application/pkcs7-mime');
-    expect(smime.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', evidence: 'smime' }));
-    const pgp = await sendWith('encrypted.asc', Buffer.from('-----BEGIN PGP MESSAGE-----\n\nhQEMA8x\n-----END PGP MESSAGE-----\n'));
-    expect(pgp.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', evidence: 'pgp' }));
+  it('reports an S/MIME encrypted message (made by OpenSSL) as encrypted', async () => {
+    const raw = fixtures.smimeMessage(`From: ${STAFF}\nTo: ${PARENT_ELSEWHERE}\nSubject: Report\n`, PUPIL_REPORT);
+    const verdict = await engine.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', evidence: 'smime' }));
+    expect(summary(verdict).filter((k) => k.startsWith('pupil-name'))).toEqual([]);
+  });
+  it('reports PGP/MIME and inline PGP (made by GnuPG) as encrypted', async () => {
+    const armour = fixtures.pgpArmour(PUPIL_REPORT, 'Wren-Hollow-52');
+    const pgpMime = Buffer.from(
+      `From: ${STAFF}\r\nTo: ${PARENT_ELSEWHERE}\r\nSubject: Report\r\nMIME-Version: 1.0\r\n` +
+        'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b"\r\n\r\n--b\r\n' +
+        'Content-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n\r\n' +
+        `${armour.replace(/\n/g, '\r\n')}--b--\r\n`,
+    );
+    const mime = await engine.inspect(pgpMime, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(mime.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', evidence: 'pgp' }));
+    const inline = await engine.inspect(Buffer.from(`From: ${STAFF}\r\nTo: ${PARENT_ELSEWHERE}\r\nSubject: Report\r\n\r\n${armour.replace(/\n/g, '\r\n')}`), {
+      mailFrom: STAFF,
+      rcptTo: [PARENT_ELSEWHERE],
+    });
+    expect(inline.findings).toContainEqual(expect.objectContaining({ kind: 'encrypted-attachment', location: 'body', evidence: 'pgp-inline' }));
   });
   it('reports a 7z archive without a password as unscannable: it is not opened', async () => {
     const verdict = await sendWith('plain.7z', fixtures.read('plain.7z'));

@@ -1,14 +1,16 @@
 /**
  * Attachment fixtures made at test time by the real tools (scripts/install-test-tools.sh):
- * LibreOffice converts text and CSV to docx/odt/xlsx/ods/pdf, qpdf encrypts PDFs, zip and
- * 7-Zip make archives.
+ * LibreOffice converts text and CSV to docx/odt/xlsx/ods/pdf and saves with passwords, qpdf
+ * encrypts PDFs, officecrypto-tool encrypts Office 2007+ files, zip and 7-Zip make archives.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import CFB from 'cfb';
 import officeCrypto from 'officecrypto-tool';
+import { fileURLToPath } from 'node:url';
+
+const SUPPORT_DIR = fileURLToPath(new URL('.', import.meta.url));
 
 export const PUPIL_REPORT = 'Pupil report\nJane Smith, DOB 04/02/2015, has an EHCP and sees the school nurse about her asthma.\n';
 export const CLASS_LIST = 'Forename,Surname,UPN\nJane,Smith,H801200001001\nGrace,Hall,B801200005001\n';
@@ -49,34 +51,47 @@ export class FixtureMaker {
     return name;
   }
 
+  /**
+   * LibreOffice saving `source` with a password, through its UNO API (office-encrypt.py,
+   * Debian's python3-uno): OpenDocument, Word/Excel 97-2003 and 2007+ encryption as
+   * LibreOffice writes it.
+   */
+  saveWithPassword(source: string, name: string, filter: string, password: string): string {
+    const profile = join(this.dir, 'lo-uno-profile');
+    mkdirSync(profile, { recursive: true });
+    execFileSync('/usr/bin/python3', [join(SUPPORT_DIR, 'office-encrypt.py'), join(this.dir, source), join(this.dir, name), filter, password, profile], {
+      stdio: 'ignore',
+      timeout: 120_000,
+    });
+    return name;
+  }
+
   /** officecrypto-tool: an Office 2007+ file encrypted with a password (ECMA-376 agile encryption, as Office does it). */
   encryptOffice(source: string, name: string, password: string): string {
     writeFileSync(join(this.dir, name), officeCrypto.encrypt(this.read(source), { password }) as Buffer);
     return name;
   }
 
-  /**
-   * A LibreOffice .doc or .xls marked encrypted as Office marks it (no tool here writes
-   * legacy encryption): the FIB's fEncrypted bit ([MS-DOC]), or a FILEPASS record after the
-   * workbook's BOF ([MS-XLS]). Rewritten with the cfb package.
-   */
-  markLegacyEncrypted(source: string, name: string): string {
-    const container = CFB.read(this.read(source), { type: 'buffer' });
-    const word = CFB.find(container, 'WordDocument');
-    if (word) {
-      const fib = Buffer.from(word.content as Uint8Array);
-      fib.writeUInt16LE(fib.readUInt16LE(0x0a) | 0x0100, 0x0a);
-      word.content = fib;
-    } else {
-      const book = CFB.find(container, 'Workbook')!;
-      const stream = Buffer.from(book.content as Uint8Array);
-      const bofEnd = 4 + stream.readUInt16LE(2);
-      const filePass = Buffer.from([0x2f, 0x00, 0x06, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00]);
-      book.content = Buffer.concat([stream.subarray(0, bofEnd), filePass, stream.subarray(bofEnd)]);
-      book.size = book.content.length;
+  /** OpenSSL: a whole S/MIME message (enveloped-data, AES-256) to a throwaway certificate. */
+  smimeMessage(headers: string, body: string): Buffer {
+    const key = join(this.dir, 'smime-key.pem');
+    const cert = join(this.dir, 'smime-cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=recipient'], { stdio: 'ignore' });
+    const encrypted = execFileSync('openssl', ['smime', '-encrypt', '-aes256', cert], { input: body });
+    return Buffer.concat([Buffer.from(headers.replace(/\r?\n/g, '\r\n')), encrypted]);
+  }
+
+  /** GnuPG: text encrypted with a passphrase, ASCII-armoured ("-----BEGIN PGP MESSAGE-----"). */
+  pgpArmour(text: string, passphrase: string): string {
+    const home = join(this.dir, 'gnupg');
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    try {
+      return execFileSync('gpg', ['--batch', '--quiet', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', passphrase, '--symmetric', '--armor', '--output', '-'], {
+        input: text,
+      }).toString();
+    } finally {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent'], { stdio: 'ignore' }); // gpg starts an agent; do not leave it running
     }
-    writeFileSync(join(this.dir, name), CFB.write(container, { type: 'buffer' }) as Buffer);
-    return name;
   }
 
   /** 7-Zip: a 7z archive; with a password, AES-256, and with `hideNames` the file names too. */
