@@ -174,6 +174,15 @@ export class AttachmentWalker {
     }
     const zip = await openZip(bytes, this.limits.maxEntries);
     try {
+      // file-type knows an Office file by the order of its first entries, which LibreOffice
+      // does not follow: the entries themselves say what it is.
+      const format = await this.officeFormat(zip);
+      if (format && format !== part.trueType) {
+        part.trueType = format;
+        const mismatch = typeMismatch(extname(part.path).slice(1).toLowerCase(), format);
+        if (mismatch) part.typeMismatch = mismatch;
+        else delete part.typeMismatch;
+      }
       if (ODF_TYPES.has(part.trueType) && (await this.isEncryptedOdf(zip))) {
         part.encrypted = { description: 'OpenDocument file encrypted with a password', evidence: 'odf-encryption' };
       } else if (OFFICE_ZIPS.has(part.trueType)) part.text = await this.officeText(part.trueType, zip);
@@ -210,7 +219,9 @@ export class AttachmentWalker {
     const read = async (name: string): Promise<string> => {
       const entry = zip.entries.find((e) => e.name === name);
       if (!entry) return '';
-      const bytes = await zip.read(entry, this.budget(entry.uncompressedSize));
+      // An Office file's XML inflates ten to twenty times: it counts against the message's
+      // extraction allowance, not the size limit for one attachment.
+      const bytes = await zip.read(entry, this.budget(entry.uncompressedSize, this.limits.maxExtractedBytes));
       this.extracted += bytes.length;
       return bytes.toString('utf8');
     };
@@ -221,6 +232,22 @@ export class AttachmentWalker {
       texts.push(format === 'xlsx' ? worksheetText(xml, strings) : officeXmlText(xml));
     }
     return texts.join('\n');
+  }
+
+  /** docx, xlsx, pptx by their main part; odt, ods, odp by their mimetype entry; undefined for any other zip. */
+  private async officeFormat(zip: ZipArchive): Promise<string | undefined> {
+    const has = (name: string): boolean => zip.entries.some((e) => e.name === name);
+    if (has('[Content_Types].xml')) {
+      if (has('word/document.xml')) return 'docx';
+      if (has('xl/workbook.xml')) return 'xlsx';
+      if (has('ppt/presentation.xml')) return 'pptx';
+    }
+    const mimetype = zip.entries.find((e) => e.name === 'mimetype' && e.uncompressedSize < 100);
+    if (mimetype) {
+      const type = (await zip.read(mimetype, 100)).toString('ascii').trim();
+      return { 'application/vnd.oasis.opendocument.text': 'odt', 'application/vnd.oasis.opendocument.spreadsheet': 'ods', 'application/vnd.oasis.opendocument.presentation': 'odp' }[type];
+    }
+    return undefined;
   }
 
   /** OpenDocument encrypts each part itself; its manifest then lists the encryption data. */
@@ -242,10 +269,10 @@ export class AttachmentWalker {
   }
 
   /** How much more may be inflated from archives in this message; throws once it is spent. */
-  private budget(wanted: number): number {
+  private budget(wanted: number, cap = this.limits.maxAttachmentBytes): number {
     const left = this.limits.maxExtractedBytes - this.extracted;
     if (wanted > left) throw new ZipLimitError(`the message's archives hold more than ${this.limits.maxExtractedBytes} bytes`);
-    return Math.min(left, this.limits.maxAttachmentBytes);
+    return Math.min(left, cap);
   }
 }
 

@@ -195,6 +195,18 @@ describe('damaged, disguised and hostile attachments', () => {
       expect(summary(verdict)).toContain(`unscannable-attachment@attachment:cut-${name}`);
     },
   );
+  it("reads a LibreOffice xlsx whose XML inflates past max_attachment_bytes, as an xlsx and not a disguise", async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => `Room ${i},Period ${i % 6},Bring calculator ${i}`);
+    fixtures.file('timetable.csv', `Room,Period,Notes\nJane,Smith,H801200001001\n${rows.join('\n')}\n`);
+    fixtures.convert('timetable.csv', 'xlsx');
+    const size = fixtures.read('timetable.xlsx').length;
+    const tight = engineWithRoster({ extraYaml: `attachments:\n  max_attachment_bytes: ${size + 100}\n` });
+    const raw = await new MailComposer({ from: STAFF, to: PARENT_ELSEWHERE, subject: 'x', text: 'x', attachments: [{ filename: 'timetable.xlsx', content: fixtures.read('timetable.xlsx') }] })
+      .compile()
+      .build();
+    const verdict = await tight.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
+    expect(summary(verdict)).toEqual(['pupil-name@attachment:timetable.xlsx', 'upn@attachment:timetable.xlsx']);
+  });
   it('reports every attachment of a message over max_message_bytes as unscannable, unread', async () => {
     const small = engineWithRoster({ extraYaml: 'attachments:\n  max_message_bytes: 4000\n' });
     const raw = await new MailComposer({ from: STAFF, to: PARENT_ELSEWHERE, subject: 'x', text: 'x', attachments: [{ filename: 'list.csv', content: fixtures.read('list.csv') }, { filename: 'report.docx', content: fixtures.read('report.docx') }] })
