@@ -85,8 +85,9 @@ function hasAesCoder(header: Buffer): boolean {
 export function rtfText(rtf: string): string {
   return rtf
     .replace(/\{\\\*[^{}]*(?:\{[^{}]*\}[^{}]*)*\}/g, '') // {\*\destination ...} groups are not shown
+    // \uN is followed by a fallback for old readers (\uc1: one character, often \'xx): drop it.
+    .replace(/\\u(-?\d{1,5}) ?(?:\\'[0-9a-f]{2}|[^\\{}])?/gi, (_, code: string) => String.fromCharCode((Number(code) + 65536) % 65536))
     .replace(/\\'([0-9a-f]{2})/gi, (_, hex: string) => decodeTextBytes(Uint8Array.of(parseInt(hex, 16))).text)
-    .replace(/\\u(-?\d{1,5})\??/g, (_, code: string) => String.fromCharCode((Number(code) + 65536) % 65536))
     .replace(/\\(?:par|line|row|cell|tab)\b ?/g, '\n')
     .replace(/\\[a-z]+-?\d* ?/gi, '')
     .replace(/\\([\\{}])/g, '$1')

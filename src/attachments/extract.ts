@@ -7,14 +7,14 @@
  */
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer, supportedExtensions } from 'file-type';
 import type { AttachmentSummary } from '../engine/types.js';
 import { decodeTextBytes } from '../text/decode-bytes.js';
 import { htmlAsText } from '../engine/html-text.js';
 import { inspectCompoundFile, PGP_MESSAGE, rtfText, sevenZipEncryption } from './containers.js';
-import { officeXmlText, sharedStrings, textParts, worksheetText } from './office-text.js';
+import { officeXmlText, sharedStrings, textParts, worksheetText, xmlText } from './office-text.js';
 import { pdfText } from './pdf.js';
-import { openZip, ZipLimitError, type ZipArchive } from './zip.js';
+import { openZip, ZipLimitError, type ZipArchive, type ZipEntry } from './zip.js';
 
 export interface AttachmentLimits {
   /** Largest message whose attachments are opened, in bytes; past it every attachment is unscannable. */
@@ -38,8 +38,10 @@ export interface AttachmentLimits {
 }
 
 export interface ExtractedPart {
-  /** `outer.zip/inner.docx`, as shown after `attachment:`. */
+  /** `outer.zip/inner.docx`, as shown after `attachment:`; a repeated name gets " (2)". */
   path: string;
+  /** 0 for the message's own attachments, 1 inside them, and so on. */
+  depth: number;
   /** What the bytes are (file-type's extension, `text` or `unknown`). */
   trueType: string;
   /** The type the message declared, or '' inside an archive. */
@@ -71,14 +73,40 @@ const SAME_KIND: Record<string, string[]> = {
   // An OLE compound file: legacy Office, Outlook .msg, and any Office 2007+ file once encrypted.
   cfb: ['doc', 'dot', 'xls', 'xlt', 'ppt', 'pot', 'msg', 'docx', 'xlsx', 'pptx'],
 };
-const TEXT_EXTENSIONS = new Set(['txt', 'csv', 'tsv', 'text', 'log', 'md', 'json', 'ics', 'vcf']);
-const TEXT_TYPES = /^text\/(plain|csv|tab-separated-values|calendar|vcard)|^application\/(json|csv)/;
 const OFFICE_ZIPS = new Set(['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp']);
 const ODF_TYPES = new Set(['odt', 'ods', 'odp']);
+// Archives and compressed files with no well-kept reader here: never passed unread.
+const UNOPENED_CONTAINERS = new Set(['tar', 'gz', 'bz2', 'xz', 'rar', 'cab', 'zst', 'lz', 'lzh', 'arj', 'Z', 'cpio', 'ar', 'deb', 'rpm', 'iso', 'dmg', 'vhd', 'vhdx', 'lz4', 'ace', 'alz', 'apk', 'msi']);
+const UNOPENED_MIME = /gzip|x-tar|x-bzip|x-xz|rar|cab|zstd|x-compress|x-lzip|x-7z|x-iso|x-apple-diskimage|x-rpm|x-deb|msi/;
+const LEGACY_NAMES = { doc: 'Word', xls: 'Excel', ppt: 'PowerPoint' } as const;
+
+/** Past 1 MB inflated, an entry that expands more than the allowed ratio: small highly repetitive files are left to the extraction allowance. */
+function isBomb(entry: ZipEntry, maxRatio: number): boolean {
+  return entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(1, entry.compressedSize) > maxRatio;
+}
+
+// The parts of an Office or OpenDocument package; anything else in the zip is read as a file of its own.
+const OFFICE_PACKAGE_PART =
+  /^(?:\[Content_Types\]\.xml|_rels\/|docProps\/|customXml\/|word\/|xl\/|ppt\/|META-INF\/|Configurations2\/|Pictures\/|Thumbnails\/|Object \d+\/|mimetype$|content\.xml$|styles\.xml$|meta\.xml$|settings\.xml$|manifest\.rdf$)/;
+
+/** A zip by its signature, whatever file-type calls it (xlsm, docm, epub, jar...). */
+function isZip(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 0x03 || bytes[2] === 0x05) && (bytes[3] === 0x04 || bytes[3] === 0x06);
+}
+
+/** The CMS content type of an S/MIME body: DER OIDs 1.2.840.113549.1.7.2 (signed) or .3 (enveloped). */
+function cmsContentType(bytes: Buffer): 'signed' | 'enveloped' | 'unknown' {
+  const head = bytes.subarray(0, 64);
+  const oid = Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07]);
+  const at = head.indexOf(oid);
+  if (at < 0) return 'unknown';
+  return head[at + oid.length] === 0x02 ? 'signed' : head[at + oid.length] === 0x03 ? 'enveloped' : 'unknown';
+}
 
 export class AttachmentWalker {
   private extracted = 0;
   private readonly deadline: number;
+  private readonly paths = new Set<string>();
   readonly parts: ExtractedPart[] = [];
 
   constructor(
@@ -93,7 +121,8 @@ export class AttachmentWalker {
     if (messageSize > this.limits.maxMessageBytes) {
       for (const [index, attachment] of attachments.entries()) {
         this.parts.push({
-          path: `${prefix}${attachment.filename || `attachment-${index + 1}`}`,
+          path: this.uniquePath(`${prefix}${attachment.filename || `attachment-${index + 1}`}`),
+          depth,
           trueType: 'unknown',
           declaredType: attachment.contentType,
           size: attachment.size,
@@ -111,8 +140,12 @@ export class AttachmentWalker {
   }
 
   private async visit(path: string, bytes: Buffer, declaredType: string, depth: number, declaredMessage = false): Promise<void> {
-    const part: ExtractedPart = { path, trueType: 'unknown', declaredType, size: bytes.length, text: '', entryNames: [] };
+    const part: ExtractedPart = { path: this.uniquePath(path), depth, trueType: 'unknown', declaredType, size: bytes.length, text: '', entryNames: [] };
     this.parts.push(part);
+    if (Date.now() > this.deadline) {
+      part.unscannable = { description: `the ${this.limits.maxMillis} ms for reading this message's attachments ran out before it`, evidence: 'over-limit' };
+      return;
+    }
     if (bytes.length > this.limits.maxAttachmentBytes) {
       part.unscannable = { description: `it is ${bytes.length} bytes, over the ${this.limits.maxAttachmentBytes}-byte limit for inspection`, evidence: 'over-limit' };
       return;
@@ -126,13 +159,20 @@ export class AttachmentWalker {
 
     try {
       if (/^application\/(x-)?pkcs7-mime$/.test(declaredType) || nameExt === 'p7m') {
-        part.encrypted = { description: 'S/MIME encrypted message', evidence: 'smime' };
-      } else if (declaredType === 'application/pgp-encrypted' || (part.trueType !== 'zip' && PGP_MESSAGE.test(bytes.subarray(0, 4096).toString('latin1')))) {
+        const cms = cmsContentType(bytes);
+        if (cms === 'signed') {
+          part.unscannable = { description: 'it is an S/MIME signed message, which is not opened for inspection', evidence: 'unopened-container' };
+        } else part.encrypted = { description: 'S/MIME encrypted message', evidence: 'smime' };
+      } else if (declaredType === 'application/pgp-encrypted' || (!isZip(bytes) && PGP_MESSAGE.test(bytes.subarray(0, 4096).toString('latin1')))) {
         part.encrypted = { description: 'PGP encrypted message', evidence: 'pgp' };
-      } else if (part.trueType === 'zip' || OFFICE_ZIPS.has(part.trueType)) await this.openZipPart(part, bytes, depth);
+      } else if (isZip(bytes)) await this.openZipPart(part, bytes, depth);
       else if (part.trueType === 'cfb') {
         const compound = inspectCompoundFile(bytes);
         if (compound.kind === 'encrypted') part.encrypted = { description: compound.description, evidence: compound.evidence };
+        else {
+          const what = compound.kind === 'legacy-office' ? `a ${LEGACY_NAMES[compound.format]} 97-2003 file` : 'an OLE compound file (an Outlook .msg, say)';
+          part.unscannable = { description: `it is ${what}, which is not read: save it in the current format, or encrypt it`, evidence: 'unopened-container' };
+        }
       } else if (part.trueType === '7z') {
         const sevenZip = sevenZipEncryption(bytes);
         if (sevenZip.encrypted) {
@@ -143,21 +183,23 @@ export class AttachmentWalker {
             evidence: 'unopened-container',
           };
         }
+      } else if (UNOPENED_CONTAINERS.has(part.trueType) || UNOPENED_MIME.test(detected?.mime ?? '')) {
+        part.unscannable = { description: `it is a ${part.trueType} archive, which is not opened for inspection: send the files as they are, or as a zip`, evidence: 'unopened-container' };
       } else if (part.trueType === 'rtf') {
         part.text = rtfText(bytes.toString('latin1'));
-      }
-      else if (part.trueType === 'pdf') {
+      } else if (part.trueType === 'pdf') {
         const pdf = await pdfText(bytes, this.deadline);
         if (pdf.encrypted) part.encrypted = { description: 'PDF that needs a password to open', evidence: 'pdf-user-password' };
         else if (pdf.timedOut) part.unscannable = { description: `it took more than ${this.limits.maxMillis} ms to read`, evidence: 'over-limit' };
         else part.text = pdf.text;
-      }
-      else if (part.trueType === 'eml') await this.openMessage(part, bytes, depth);
-      else if (part.trueType === 'text' && (TEXT_EXTENSIONS.has(nameExt) || TEXT_TYPES.test(declaredType) || !nameExt)) {
+      } else if (part.trueType === 'eml') await this.openMessage(part, bytes, depth);
+      else if (part.trueType === 'text' || part.trueType === 'xml') {
+        // Whatever its name, text is read: a CSV renamed .dat, a Common Transfer File (.xml).
         const text = decodeTextBytes(bytes).text;
-        part.text = nameExt === 'csv' || /^text\/csv|^application\/csv/.test(declaredType) ? csvAsText(text) : text;
-      } else if (part.trueType === 'text' && (nameExt === 'html' || nameExt === 'htm' || declaredType === 'text/html')) {
-        part.text = htmlAsText(decodeTextBytes(bytes).text);
+        if (nameExt === 'csv' || /^text\/csv|^application\/csv/.test(declaredType)) part.text = csvAsText(text);
+        else if (nameExt === 'html' || nameExt === 'htm' || declaredType === 'text/html' || /^\s*<(?:!doctype html|html)\b/i.test(text)) part.text = htmlAsText(text);
+        else if (part.trueType === 'xml' || /^\s*<\?xml\b/.test(text)) part.text = xmlText(text);
+        else part.text = text;
       }
     } catch (error) {
       part.unscannable =
@@ -165,6 +207,14 @@ export class AttachmentWalker {
           ? { description: `it is over a limit: ${error.message}`, evidence: 'over-limit' }
           : { description: `it is damaged or not what it claims to be (${describe(error)})`, evidence: 'damaged' };
     }
+  }
+
+  /** Two attachments with the same name get distinct paths ("list.csv (2)"), so that findings and rules keep them apart. */
+  private uniquePath(path: string): string {
+    let unique = path;
+    for (let n = 2; this.paths.has(unique); n++) unique = `${path} (${n})`;
+    this.paths.add(unique);
+    return unique;
   }
 
   private async openZipPart(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
@@ -185,8 +235,13 @@ export class AttachmentWalker {
       }
       if (ODF_TYPES.has(part.trueType) && (await this.isEncryptedOdf(zip))) {
         part.encrypted = { description: 'OpenDocument file encrypted with a password', evidence: 'odf-encryption' };
-      } else if (OFFICE_ZIPS.has(part.trueType)) part.text = await this.officeText(part.trueType, zip);
-      else await this.archive(part, zip, depth);
+      } else if (OFFICE_ZIPS.has(part.trueType)) {
+        part.text = await this.officeText(part.trueType, zip);
+        // Embedded files (a spreadsheet in a Word document) and anything that is not part of the
+        // Office package itself are read like an archive's entries.
+        const others = zip.entries.filter((e) => !e.isDirectory && (/\/embeddings\/[^/]+$/.test(e.name) || !OFFICE_PACKAGE_PART.test(e.name)));
+        await this.entries(part, zip, others, depth);
+      } else await this.archive(part, zip, depth);
     } finally {
       zip.close();
     }
@@ -202,16 +257,29 @@ export class AttachmentWalker {
         evidence: encrypted[0]!.encryption === 'AES' ? 'zip-aes' : 'zip-zipcrypto',
       };
     }
-    for (const entry of files) {
-      if (entry.encrypted) continue;
-      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-      if (ratio > this.limits.maxCompressionRatio) {
-        part.unscannable = { description: `${entry.name} expands ${Math.round(ratio)} times (limit ${this.limits.maxCompressionRatio}): a zip bomb`, evidence: 'over-limit' };
+    await this.entries(part, zip, files.filter((e) => !e.encrypted), depth);
+  }
+
+  /** Reads and visits entries; one over a limit makes the archive unscannable, and the others are still read. */
+  private async entries(part: ExtractedPart, zip: ZipArchive, entries: readonly ZipEntry[], depth: number): Promise<void> {
+    for (const entry of entries) {
+      if (Date.now() > this.deadline) {
+        part.unscannable = { description: `the ${this.limits.maxMillis} ms for reading this message's attachments ran out inside it`, evidence: 'over-limit' };
         return;
       }
-      const bytes = await zip.read(entry, this.budget(entry.uncompressedSize));
-      this.extracted += bytes.length;
-      await this.visit(`${part.path}/${entry.name}`, bytes, '', depth + 1);
+      if (isBomb(entry, this.limits.maxCompressionRatio)) {
+        const ratio = Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize));
+        part.unscannable = { description: `${entry.name} expands ${ratio} times (limit ${this.limits.maxCompressionRatio}): a zip bomb`, evidence: 'over-limit' };
+        continue;
+      }
+      try {
+        const bytes = await zip.read(entry, this.budget(entry.uncompressedSize));
+        this.extracted += bytes.length;
+        await this.visit(`${part.path}/${entry.name}`, bytes, '', depth + 1);
+      } catch (error) {
+        if (!(error instanceof ZipLimitError)) throw error;
+        part.unscannable = { description: `it is over a limit: ${error.message}`, evidence: 'over-limit' };
+      }
     }
   }
 
@@ -219,6 +287,7 @@ export class AttachmentWalker {
     const read = async (name: string): Promise<string> => {
       const entry = zip.entries.find((e) => e.name === name);
       if (!entry) return '';
+      if (isBomb(entry, this.limits.maxCompressionRatio)) throw new ZipLimitError(`${name} expands more than ${this.limits.maxCompressionRatio} times`);
       // An Office file's XML inflates ten to twenty times: it counts against the message's
       // extraction allowance, not the size limit for one attachment.
       const bytes = await zip.read(entry, this.budget(entry.uncompressedSize, this.limits.maxExtractedBytes));
@@ -302,10 +371,12 @@ function looksLikeText(bytes: Buffer): boolean {
 function typeMismatch(nameExt: string, trueType: string): string | undefined {
   if (!nameExt || trueType === 'unknown' || nameExt === trueType) return undefined;
   if (SAME_KIND[trueType]?.includes(nameExt)) return undefined;
-  if (trueType === 'text' && TEXT_EXTENSIONS.has(nameExt)) return undefined;
-  if (trueType === 'text') return undefined; // plain text with an unfamiliar extension (.ini, .html...) is read as text elsewhere
+  // Text under a name that promises a binary format (a CSV renamed .jpg) is a disguise; under any other name it is just text.
+  if (trueType === 'text') return BINARY_EXTENSIONS.has(nameExt) ? `named .${nameExt} but it is really text` : undefined;
   return `named .${nameExt} but it is really ${trueType}`;
 }
+
+const BINARY_EXTENSIONS = new Set<string>([...supportedExtensions].filter((ext) => !['xml', 'svg', 'txt', 'csv', 'html', 'htm', 'json', 'ics', 'vcf', 'rtf'].includes(ext)));
 
 function describe(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);

@@ -6,17 +6,17 @@
  */
 import type { ZipEntry } from './zip.js';
 
-/** The entries of each format that hold its text, in reading order. */
+/** The entries of each format that hold its text, in reading order (any name: Word Online writes document2.xml). */
 export function textParts(format: string, entries: readonly ZipEntry[]): ZipEntry[] {
   const wanted = (pattern: RegExp): ZipEntry[] =>
     entries.filter((e) => pattern.test(e.name)).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   switch (format) {
     case 'docx':
-      return wanted(/^word\/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$/);
+      return wanted(/^word\/(?!(?:styles|stylesWithEffects|settings|webSettings|fontTable|numbering)\.xml$)[^/]+\.xml$/);
     case 'xlsx':
-      return wanted(/^xl\/worksheets\/sheet\d+\.xml$/);
+      return wanted(/^xl\/worksheets\/[^/]+\.xml$/);
     case 'pptx':
-      return wanted(/^ppt\/(slides\/slide\d+|notesSlides\/notesSlide\d+)\.xml$/);
+      return wanted(/^ppt\/(?:slides|notesSlides)\/[^/]+\.xml$/);
     case 'odt':
     case 'ods':
     case 'odp':
@@ -34,13 +34,15 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
  * Inline strings in xlsx (<is><t>) and shared strings (<si><t>) are both plain <t> text.
  */
 export function officeXmlText(xml: string): string {
+  // Element names may carry any namespace prefix (w:, a:, x:, text:, table:, or none). Every
+  // pattern is linear: tags are matched with [^<>], never with lazy or nested quantifiers.
   return xml
-    .replace(/<\/(?:w:p|a:p|text:p|text:h|w:tr|row|table:table-row|si)>/g, '\n')
-    .replace(/<\/(?:w:tc|c|table:table-cell)>|<(?:w:tab|text:tab|w:br|text:line-break)\b[^>]*\/>/g, '\t')
-    // Spreadsheet cells hold numbers and formulas in <v>/<f>: keep values (dates, ids), drop formulas.
-    .replace(/<f\b[^>]*>[^<]*<\/f>/g, '')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]+);/gi, (entity: string, name: string) => {
+    .replace(/<\/(?:[\w.-]+:)?(?:p|h|tr|row|table-row|si)>/g, '\n')
+    .replace(/<\/(?:[\w.-]+:)?(?:tc|c|table-cell)>|<(?:[\w.-]+:)?(?:tab|br|line-break)\b[^<>]*\/>/g, '\t')
+    // Spreadsheet cells hold numbers and formulas: keep values (dates, ids), drop formulas.
+    .replace(/<(?:[\w.-]+:)?f\b[^<>]*>[^<>]*<\/(?:[\w.-]+:)?f>/g, '')
+    .replace(/<[^<>]*>/g, '')
+    .replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{1,8});/gi, (entity: string, name: string) => {
       if (name.startsWith('#')) {
         const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
         return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
@@ -51,23 +53,36 @@ export function officeXmlText(xml: string): string {
 
 /** The strings of xl/sharedStrings.xml, in index order. */
 export function sharedStrings(xml: string): string[] {
-  return [...xml.matchAll(/<si\b[^>]*>([\s\S]*?)<\/si>/g)].map((m) => officeXmlText(m[1]!).trim());
+  const chunks = xml.split(/<\/(?:[\w.-]+:)?si>/);
+  chunks.pop(); // after the last </si>
+  return chunks.map((chunk) => {
+    const start = chunk.search(/<(?:[\w.-]+:)?si\b/);
+    return officeXmlText(start < 0 ? chunk : chunk.slice(start)).trim();
+  });
 }
 
 /** A worksheet as rows of tab-separated cells, shared strings resolved: "Jane<tab>Smith<tab>41914". */
 export function worksheetText(xml: string, strings: readonly string[]): string {
   const rows: string[] = [];
-  for (const row of xml.matchAll(/<row\b[^>]*>([\s\S]*?)<\/row>/g)) {
+  for (const row of xml.split(/<\/(?:[\w.-]+:)?row>/)) {
     const cells: string[] = [];
-    for (const cell of row[1]!.matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
-      const type = /\bt="([^"]*)"/.exec(cell[1]!)?.[1];
-      const body = cell[2] ?? '';
-      const value = /<v>([^<]*)<\/v>/.exec(body)?.[1] ?? '';
+    // Self-closing cells hold nothing; each remaining </c> ends one cell.
+    for (const chunk of row.replace(/<(?:[\w.-]+:)?c\b[^<>]*\/>/g, '').split(/<\/(?:[\w.-]+:)?c>/)) {
+      const open = /<(?:[\w.-]+:)?c\b([^<>]*)>/.exec(chunk);
+      if (!open) continue;
+      const type = /\bt="([^"]*)"/.exec(open[1]!)?.[1];
+      const body = chunk.slice(open.index + open[0].length);
+      const value = /<(?:[\w.-]+:)?v>([^<>]*)<\/(?:[\w.-]+:)?v>/.exec(body)?.[1] ?? '';
       if (type === 's') cells.push(strings[Number(value)] ?? '');
       else if (type === 'inlineStr') cells.push(officeXmlText(body).trim());
       else cells.push(officeXmlText(value));
     }
-    rows.push(cells.join('\t'));
+    if (cells.length > 0) rows.push(cells.join('\t'));
   }
   return rows.join('\n');
+}
+
+/** Any other XML (a Common Transfer File, say): every tag is a break between words. */
+export function xmlText(xml: string): string {
+  return officeXmlText(xml.replace(/<[^<>]*>/g, (tag) => `${tag}\n`));
 }

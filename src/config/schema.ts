@@ -75,7 +75,7 @@ export const dlpConfigSchema = z.strictObject({
       max_entries: z.number().int().min(1).default(1_000),
       max_compression_ratio: z.number().positive().default(100),
       /** Time for reading one message's attachments; default half of inspection.timeout_ms. */
-      max_ms: z.number().int().min(50).optional(),
+      max_ms: z.number().int().min(1).optional(),
     })
     .default({
       max_message_bytes: 50 * 1024 * 1024,

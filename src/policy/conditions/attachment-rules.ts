@@ -1,4 +1,3 @@
-import type { NormalisedMessage } from '../../engine/types.js';
 import type { RuleCondition } from '../types.js';
 import { distinctPeople, IDENTIFIER_KINDS, personalDataFindings } from './personal-data.js';
 
@@ -19,15 +18,11 @@ export const unencryptedSensitiveAttachment: RuleCondition = ({ rule, findings, 
   const threshold = rule.thresholds['pupils'] ?? 3;
   const encrypted = new Set(message.parts.filter((p) => p.encrypted).map((p) => `attachment:${p.path}`));
   const data = personalDataFindings(findings).filter((f) => f.location.startsWith('attachment:') && !encrypted.has(f.location));
-  for (const attachment of topLevelAttachments(message)) {
+  for (const attachment of message.parts.filter((p) => p.depth === 0).map((p) => `attachment:${p.path}`)) {
     const inside = data.filter((f) => f.location === attachment || f.location.startsWith(`${attachment}/`));
     const sensitive = inside.some((f) => f.kind === 'special-category' || IDENTIFIER_KINDS.has(f.kind)) || distinctPeople(inside) >= threshold;
     if (sensitive) return recipients.map((r) => r.address);
   }
   return [];
 };
-
-function topLevelAttachments(message: NormalisedMessage): string[] {
-  return message.attachments.map((a, i) => `attachment:${a.filename || `attachment-${i + 1}`}`);
-}
 
