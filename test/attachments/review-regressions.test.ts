@@ -33,6 +33,7 @@ beforeAll(() => {
   fixtures.file('report.txt', PUPIL_REPORT);
   fixtures.file('list.csv', CLASS_LIST);
   fixtures.convert('report.txt', 'doc');
+  fixtures.saveWithPassword('list.csv', 'protected.xls', 'MS Excel 97', '');
   fixtures.zip('locked.zip', ['list.csv'], 'Wren-Hollow-52');
   fixtures.file('password.txt', 'The password is Wren-Hollow-52');
   execFileSync('tar', ['-czf', join(fixtures.dir, 'pupils.tar.gz'), '-C', fixtures.dir, 'list.csv']);
@@ -48,6 +49,10 @@ describe('nothing passes unread', () => {
   it('reports a Word 97-2003 file as unscannable: its text is not read', async () => {
     const verdict = await send([{ name: 'report.doc', content: fixtures.read('report.doc') }]);
     expect(verdict.findings).toContainEqual(expect.objectContaining({ kind: 'unscannable-attachment', evidence: 'unopened-container', excerpt: expect.stringContaining('Word 97-2003') }));
+  });
+  it('does not take a workbook with protected structure (VelvetSweatshop) for an encrypted one', async () => {
+    const verdict = await send([{ name: 'protected.xls', content: fixtures.read('protected.xls') }]);
+    expect(kinds(verdict)).toEqual(['unscannable-attachment@attachment:protected.xls']);
   });
   it('reports tar.gz as an unopened container', async () => {
     expect(kinds(await send([{ name: 'pupils.tar.gz', content: fixtures.read('pupils.tar.gz') }]))).toContain('unscannable-attachment@attachment:pupils.tar.gz');

@@ -3,7 +3,8 @@ File > Save As > Save with password. The command-line converter cannot set a pas
 
 usage: /usr/bin/python3 office-encrypt.py SOURCE TARGET FILTER PASSWORD PROFILE_DIR
 FILTER is LibreOffice's filter name: writer8, calc8, "MS Word 97", "MS Excel 97",
-"MS Word 2007 XML", "Calc MS Excel 2007 XML".
+"MS Word 2007 XML", "Calc MS Excel 2007 XML". An empty PASSWORD instead protects a
+spreadsheet's structure (Tools > Protect Spreadsheet Structure), which opens for anyone.
 """
 import subprocess
 import sys
@@ -40,7 +41,11 @@ try:
         raise SystemExit("LibreOffice did not start")
     desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
     document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(source), "_blank", 0, (prop("Hidden", True),))
-    document.storeToURL(uno.systemPathToFileUrl(target), (prop("FilterName", filter_name), prop("Password", password)))
+    if password:
+        document.storeToURL(uno.systemPathToFileUrl(target), (prop("FilterName", filter_name), prop("Password", password)))
+    else:
+        document.protect("")
+        document.storeToURL(uno.systemPathToFileUrl(target), (prop("FilterName", filter_name),))
     document.close(True)
     try:
         desktop.terminate()
