@@ -4,6 +4,7 @@
  * ./zip.ts). Paragraphs, cells and rows become line breaks and tabs, so that names in
  * adjacent cells stay apart.
  */
+import { decodeEntities } from '../text/entities.js';
 import type { ZipEntry } from './zip.js';
 
 /** The entries of each format that hold its text, in reading order (any name: Word Online writes document2.xml). */
@@ -26,7 +27,6 @@ export function textParts(format: string, entries: readonly ZipEntry[]): ZipEntr
   }
 }
 
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /**
  * Visible text of an Office XML part. Breaks after paragraphs (w:p, a:p, text:p, text:h),
@@ -36,19 +36,14 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 export function officeXmlText(xml: string): string {
   // Element names may carry any namespace prefix (w:, a:, x:, text:, table:, or none). Every
   // pattern is linear: tags are matched with [^<>], never with lazy or nested quantifiers.
-  return xml
-    .replace(/<\/(?:[\w.-]+:)?(?:p|h|tr|row|table-row|si)>/g, '\n')
-    .replace(/<\/(?:[\w.-]+:)?(?:tc|c|table-cell)>|<(?:[\w.-]+:)?(?:tab|br|line-break)\b[^<>]*\/>/g, '\t')
-    // Spreadsheet cells hold numbers and formulas: keep values (dates, ids), drop formulas.
-    .replace(/<(?:[\w.-]+:)?f\b[^<>]*>[^<>]*<\/(?:[\w.-]+:)?f>/g, '')
-    .replace(/<[^<>]*>/g, '')
-    .replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{1,8});/gi, (entity: string, name: string) => {
-      if (name.startsWith('#')) {
-        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-      }
-      return ENTITIES[name.toLowerCase()] ?? entity;
-    });
+  return decodeEntities(
+    xml
+      .replace(/<\/(?:[\w.-]+:)?(?:p|h|tr|row|table-row|si)>/g, '\n')
+      .replace(/<\/(?:[\w.-]+:)?(?:tc|c|table-cell)>|<(?:[\w.-]+:)?(?:tab|br|line-break)\b[^<>]*\/>/g, '\t')
+      // Spreadsheet cells hold numbers and formulas: keep values (dates, ids), drop formulas.
+      .replace(/<(?:[\w.-]+:)?f\b[^<>]*>[^<>]*<\/(?:[\w.-]+:)?f>/g, '')
+      .replace(/<[^<>]*>/g, ''),
+  );
 }
 
 /** The strings of xl/sharedStrings.xml, in index order. */

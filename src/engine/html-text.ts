@@ -1,4 +1,5 @@
 import { convert as htmlToText } from 'html-to-text';
+import { decodeEntities } from '../text/entities.js';
 
 /** HTML as the text a reader sees: cells apart, links and images dropped. Never rendered. */
 export function htmlAsText(html: string): string {
@@ -22,22 +23,16 @@ export function htmlAsText(html: string): string {
   }
 }
 
-const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /**
  * The fallback for HTML too large (or too broken) for the converter: linear-time tag
  * stripping, so that such a body is still inspected rather than skipped.
  */
 export function stripTags(html: string): string {
-  return html
-    .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^<>]*>/gi, '\n')
-    .replace(/<\/t[dh]\b[^<>]*>/gi, '\t')
-    .replace(/<[^<>]*>/g, '')
-    .replace(/&(#\d{1,6}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (entity: string, name: string) => {
-      if (name.startsWith('#')) {
-        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-      }
-      return ENTITIES[name.toLowerCase()] ?? entity;
-    });
+  return decodeEntities(
+    html
+      .replace(/<(?:br|\/p|\/div|\/tr|\/li|\/h[1-6]|hr)\b[^<>]*>/gi, '\n')
+      .replace(/<\/t[dh]\b[^<>]*>/gi, '\t')
+      .replace(/<[^<>]*>/g, ''),
+  );
 }

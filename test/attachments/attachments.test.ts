@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Verdict } from '../../src/engine/types.js';
-import { CLASS_LIST, FixtureMaker, PUPIL_REPORT } from '../support/attachment-fixtures.js';
+import { CLASS_LIST, FixtureMaker, messageWith, PUPIL_REPORT } from '../support/attachment-fixtures.js';
 import { engineWithRoster, STAFF } from '../support/roster.js';
 
 const fixtures = new FixtureMaker();
@@ -9,15 +9,7 @@ const engine = engineWithRoster();
 const PARENT_ELSEWHERE = 'helper@gmail.com';
 
 async function sendWith(name: string, content: Buffer, contentType?: string): Promise<Verdict> {
-  const raw = await new MailComposer({
-    from: STAFF,
-    to: PARENT_ELSEWHERE,
-    subject: 'Please see attached',
-    text: 'Please see the attached file.',
-    attachments: [{ filename: name, content, ...(contentType ? { contentType } : {}) }],
-  })
-    .compile()
-    .build();
+  const raw = await messageWith(PARENT_ELSEWHERE, [{ name, content, ...(contentType ? { contentType } : {}) }]);
   return engine.inspect(raw, { mailFrom: STAFF, rcptTo: [PARENT_ELSEWHERE] });
 }
 const summary = (verdict: Verdict): string[] => verdict.findings.map((f) => `${f.kind}@${f.location}`);

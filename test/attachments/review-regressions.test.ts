@@ -2,13 +2,12 @@
 // wrongly, or could have run past the time budget.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { officeXmlText, sharedStrings, worksheetText } from '../../src/attachments/office-text.js';
 import { rtfText } from '../../src/attachments/containers.js';
 import { findPasswords } from '../../src/detectors/password-in-message.js';
 import type { Verdict } from '../../src/engine/types.js';
-import { CLASS_LIST, FixtureMaker, PUPIL_REPORT } from '../support/attachment-fixtures.js';
+import { CLASS_LIST, FixtureMaker, messageWith, PUPIL_REPORT } from '../support/attachment-fixtures.js';
 import { engineWithRoster, STAFF } from '../support/roster.js';
 
 const fixtures = new FixtureMaker();
@@ -16,16 +15,7 @@ const engine = engineWithRoster();
 const EXTERNAL = 'admissions@other-provider.co.uk';
 
 async function send(files: Array<{ name: string; content: Buffer; contentType?: string }>, text = 'Attached.', using = engine): Promise<Verdict> {
-  const raw = await new MailComposer({
-    from: STAFF,
-    to: EXTERNAL,
-    subject: 'Files',
-    text,
-    attachments: files.map((f) => ({ filename: f.name, content: f.content, ...(f.contentType ? { contentType: f.contentType } : {}) })),
-  })
-    .compile()
-    .build();
-  return using.inspect(raw, { mailFrom: STAFF, rcptTo: [EXTERNAL] });
+  return using.inspect(await messageWith(EXTERNAL, files, text, 'Files'), { mailFrom: STAFF, rcptTo: [EXTERNAL] });
 }
 const kinds = (v: Verdict): string[] => v.findings.map((f) => `${f.kind}@${f.location}`);
 

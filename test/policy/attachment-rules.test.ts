@@ -1,7 +1,6 @@
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/engine/types.js';
-import { CLASS_LIST, FixtureMaker, PUPIL_REPORT } from '../support/attachment-fixtures.js';
+import { CLASS_LIST, FixtureMaker, messageWith, PUPIL_REPORT } from '../support/attachment-fixtures.js';
 import { engineWithRoster, STAFF } from '../support/roster.js';
 
 const fixtures = new FixtureMaker();
@@ -9,15 +8,7 @@ const engine = engineWithRoster();
 const MUM = 'mum.smith@gmail.com';
 
 async function send(to: string, text: string, ...files: string[]): Promise<Verdict> {
-  const raw = await new MailComposer({
-    from: STAFF,
-    to,
-    subject: 'Documents',
-    text,
-    attachments: files.map((name) => ({ filename: name, content: fixtures.read(name) })),
-  })
-    .compile()
-    .build();
+  const raw = await messageWith(to, files.map((name) => ({ name, content: fixtures.read(name) })), text, 'Documents');
   return engine.inspect(raw, { mailFrom: STAFF, rcptTo: [to] });
 }
 const rules = (verdict: Verdict): string[] => verdict.rules.map((r) => `${r.id}:${r.action}`);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import officeCrypto from 'officecrypto-tool';
 import { fileURLToPath } from 'node:url';
 
@@ -106,4 +107,29 @@ export class FixtureMaker {
     execFileSync('7z', ['a', '-tzip', '-mem=AES256', `-p${password}`, join(this.dir, name), ...members.map((m) => join(this.dir, m))], { stdio: 'ignore' });
     return name;
   }
+}
+
+export interface AttachedFile {
+  name: string;
+  content: Buffer;
+  contentType?: string;
+  contentDisposition?: 'attachment' | 'inline';
+}
+
+/** A message from a member of staff with these attachments, built by nodemailer's MIME composer. */
+export function messageWith(to: string, attachments: readonly AttachedFile[], text = 'Please see the attached file.', subject = 'Please see attached'): Promise<Buffer> {
+  return new MailComposer({
+    from: 's.jones@example-trust.org.uk',
+    to,
+    subject,
+    text,
+    attachments: attachments.map((a) => ({
+      filename: a.name,
+      content: a.content,
+      ...(a.contentType ? { contentType: a.contentType } : {}),
+      ...(a.contentDisposition ? { contentDisposition: a.contentDisposition } : {}),
+    })),
+  })
+    .compile()
+    .build();
 }
