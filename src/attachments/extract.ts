@@ -153,9 +153,7 @@ export class AttachmentWalker {
     const detected = await fileTypeFromBuffer(bytes).catch(() => undefined);
     const nameExt = extname(path).slice(1).toLowerCase();
     const isMessage = declaredMessage || declaredType === 'message/rfc822' || nameExt === 'eml';
-    part.trueType = detected?.ext ?? (isMessage ? 'eml' : looksLikeText(bytes) ? 'text' : 'unknown');
-    const mismatch = typeMismatch(nameExt, part.trueType);
-    if (mismatch) part.typeMismatch = mismatch;
+    setTrueType(part, detected?.ext ?? (isMessage ? 'eml' : looksLikeText(bytes) ? 'text' : 'unknown'), nameExt);
 
     try {
       if (/^application\/(x-)?pkcs7-mime$/.test(declaredType) || nameExt === 'p7m') {
@@ -165,7 +163,7 @@ export class AttachmentWalker {
         } else part.encrypted = { description: 'S/MIME encrypted message', evidence: 'smime' };
       } else if (declaredType === 'application/pgp-encrypted' || (!isZip(bytes) && PGP_MESSAGE.test(bytes.subarray(0, 4096).toString('latin1')))) {
         part.encrypted = { description: 'PGP encrypted message', evidence: 'pgp' };
-      } else if (isZip(bytes)) await this.openZipPart(part, bytes, depth);
+      } else if (isZip(bytes)) await this.openZipPart(part, bytes, depth, nameExt);
       else if (part.trueType === 'cfb') {
         const compound = inspectCompoundFile(bytes);
         if (compound.kind === 'encrypted') part.encrypted = { description: compound.description, evidence: compound.evidence };
@@ -209,6 +207,13 @@ export class AttachmentWalker {
     }
   }
 
+  /** Past the nesting limit a container is unscannable and not opened. */
+  private tooDeep(part: ExtractedPart, depth: number): boolean {
+    if (depth < this.limits.maxDepth) return false;
+    part.unscannable = { description: `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`, evidence: 'over-limit' };
+    return true;
+  }
+
   /** Two attachments with the same name get distinct paths ("list.csv (2)"), so that findings and rules keep them apart. */
   private uniquePath(path: string): string {
     let unique = path;
@@ -217,22 +222,14 @@ export class AttachmentWalker {
     return unique;
   }
 
-  private async openZipPart(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
-    if (depth >= this.limits.maxDepth) {
-      part.unscannable = { description: `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`, evidence: 'over-limit' };
-      return;
-    }
+  private async openZipPart(part: ExtractedPart, bytes: Buffer, depth: number, nameExt: string): Promise<void> {
+    if (this.tooDeep(part, depth)) return;
     const zip = await openZip(bytes, this.limits.maxEntries);
     try {
       // file-type knows an Office file by the order of its first entries, which LibreOffice
       // does not follow: the entries themselves say what it is.
       const format = await this.officeFormat(zip);
-      if (format && format !== part.trueType) {
-        part.trueType = format;
-        const mismatch = typeMismatch(extname(part.path).slice(1).toLowerCase(), format);
-        if (mismatch) part.typeMismatch = mismatch;
-        else delete part.typeMismatch;
-      }
+      if (format && format !== part.trueType) setTrueType(part, format, nameExt);
       if (ODF_TYPES.has(part.trueType) && (await this.isEncryptedOdf(zip))) {
         part.encrypted = { description: 'OpenDocument file encrypted with a password', evidence: 'odf-encryption' };
       } else if (OFFICE_ZIPS.has(part.trueType)) {
@@ -328,10 +325,7 @@ export class AttachmentWalker {
   }
 
   private async openMessage(part: ExtractedPart, bytes: Buffer, depth: number): Promise<void> {
-    if (depth >= this.limits.maxDepth) {
-      part.unscannable = { description: `it is nested ${depth + 1} deep, past the limit of ${this.limits.maxDepth}`, evidence: 'over-limit' };
-      return;
-    }
+    if (this.tooDeep(part, depth)) return;
     const message = await this.readMessage(bytes);
     part.text = message.text;
     await this.walk(message.attachments, `${part.path}/`, depth + 1);
@@ -366,6 +360,14 @@ function looksLikeText(bytes: Buffer): boolean {
     if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) control++;
   }
   return control / head.length < 0.02;
+}
+
+/** Records what the bytes are, and whether the name (its extension `nameExt`) says otherwise. */
+function setTrueType(part: ExtractedPart, trueType: string, nameExt: string): void {
+  part.trueType = trueType;
+  const mismatch = typeMismatch(nameExt, trueType);
+  if (mismatch) part.typeMismatch = mismatch;
+  else delete part.typeMismatch;
 }
 
 function typeMismatch(nameExt: string, trueType: string): string | undefined {
