@@ -70,6 +70,13 @@ const SAME_KIND: Record<string, string[]> = {
   xml: ['xml', 'svg'],
   mp4: ['m4a', 'm4v'],
   eml: ['msg'],
+  // Templates and macro-enabled documents are the same packages.
+  docx: ['docm', 'dotx', 'dotm'],
+  xlsx: ['xlsm', 'xltx', 'xltm'],
+  pptx: ['pptm', 'potx', 'potm', 'ppsx', 'ppsm'],
+  odt: ['ott'],
+  ods: ['ots'],
+  odp: ['otp'],
   // An OLE compound file: legacy Office, Outlook .msg, and any Office 2007+ file once encrypted.
   cfb: ['doc', 'dot', 'xls', 'xlt', 'ppt', 'pot', 'msg', 'docx', 'xlsx', 'pptx'],
 };

@@ -23,6 +23,7 @@ beforeAll(() => {
   fixtures.file('report.txt', PUPIL_REPORT);
   fixtures.file('list.csv', CLASS_LIST);
   fixtures.convert('report.txt', 'doc');
+  fixtures.convert('list.csv', 'xlsx');
   fixtures.saveWithPassword('list.csv', 'protected.xls', 'MS Excel 97', '');
   fixtures.zip('locked.zip', ['list.csv'], 'Wren-Hollow-52');
   fixtures.file('password.txt', 'The password is Wren-Hollow-52');
@@ -53,6 +54,11 @@ describe('nothing passes unread', () => {
     expect(kinds(await send([{ name: 'list.dat', content: fixtures.read('list.csv') }]))).toContain('upn@attachment:list.dat');
     const renamed = await send([{ name: 'photo.jpg', content: fixtures.read('list.csv') }]);
     expect(kinds(renamed)).toEqual(expect.arrayContaining(['upn@attachment:photo.jpg', 'attachment-type-mismatch@attachment:photo.jpg']));
+  });
+  it('reads a macro-enabled workbook as the xlsx it is, without calling it a disguise', async () => {
+    const verdict = await send([{ name: 'list.xlsm', content: fixtures.read('list.xlsx') }]);
+    expect(kinds(verdict)).toContain('upn@attachment:list.xlsm');
+    expect(kinds(verdict)).not.toContain('attachment-type-mismatch@attachment:list.xlsm');
   });
   it('walks any zip, whatever file-type calls it (a jar here)', async () => {
     expect(kinds(await send([{ name: 'bundle.jar', content: fixtures.read('bundle.jar') }]))).toContain('upn@attachment:bundle.jar/list.csv');
