@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
 import { describeRosterSummary, loadRoster, summariseRoster } from '../roster/source.js';
+import { reviewerCommand, REVIEWER_USAGE } from './reviewer.js';
 import { humanReport, jsonLine, scanFile } from './scan.js';
 
 export const DEFAULT_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
@@ -17,7 +18,8 @@ Inspects saved messages exactly as the relay would, with the same engine and con
   --rcpt ADDR       envelope recipient, repeatable (default: To:, Cc: and Bcc:)
   --json            one JSON object per file, one per line
 Exit status: 0 every file inspected, 1 a file could not be read or parsed, 2 usage or configuration error.
-`;
+
+${REVIEWER_USAGE}`;
 
 interface Output {
   out: (text: string) => void;
@@ -27,12 +29,13 @@ interface Output {
 const STDIO: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 /** The `dlp` command. Returns the exit status. */
-export async function main(argv: string[], io: Output = STDIO): Promise<number> {
+export async function main(argv: string[], io: Output = STDIO, stdin: () => Promise<string> = readStdin): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
     return 0;
   }
+  if (command === 'reviewer') return reviewerCommand(rest, io, DEFAULT_CONFIG_DIR, stdin);
   if (command !== 'scan') {
     io.err(`dlp: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
     return 2;
@@ -85,4 +88,10 @@ export async function main(argv: string[], io: Output = STDIO): Promise<number> 
     io.out(args.values.json ? `${jsonLine(result)}\n` : humanReport(result));
   }
   return status;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

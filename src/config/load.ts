@@ -8,6 +8,14 @@ import type { Action, Mode } from '../engine/types.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileForwardingPatterns } from './forwarding-patterns.js';
 import { buildPersonalDataSettings, type PersonalDataSettings } from './personal-data.js';
+import {
+  buildNotificationSettings,
+  buildQuarantineSettings,
+  buildReviewSettings,
+  type NotificationSettings,
+  type QuarantineSettings,
+  type ReviewSettings,
+} from './quarantine.js';
 import { problemCollector, validate, type ProblemAt } from './problems.js';
 import { buildRecipientLists } from './recipient-lists.js';
 import { dlpConfigSchema, forwardingMarkersSchema, ruleDefinitionsSchema, type DlpConfigFile, type RuleDefinitionsFile } from './schema.js';
@@ -44,6 +52,10 @@ export interface DlpConfig {
   personalData: PersonalDataSettings;
   attachments: AttachmentLimits;
   inspection: { timeoutMs: number; maxHtmlChars: number; workers: number };
+  quarantine: QuarantineSettings;
+  review: ReviewSettings;
+  /** How the relay sends its own emails; undefined when not configured. */
+  notifications?: NotificationSettings;
 }
 
 export interface LoadConfigOptions {
@@ -79,7 +91,10 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   if (file.attachments.max_ms !== undefined && file.attachments.max_ms >= file.inspection.timeout_ms) {
     at(['attachments', 'max_ms'], `must be less than inspection.timeout_ms (${file.inspection.timeout_ms}), so that a slow attachment is reported rather than the message timing out`);
   }
+  const reviewPort = file.review.listen === false ? 1 : Number(file.review.listen.slice(file.review.listen.lastIndexOf(':') + 1));
+  if (reviewPort < 1 || reviewPort > 65535) at(['review', 'listen'], 'the port must be 1 to 65535');
   if (problems.length > 0) throw new ConfigError(problems);
+  const notifications = buildNotificationSettings(file, dir);
 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
   return {
@@ -111,6 +126,9 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
       maxHtmlChars: file.inspection.max_html_chars,
       workers: file.inspection.workers ?? Math.max(1, availableParallelism()),
     },
+    quarantine: buildQuarantineSettings(file, dir),
+    review: buildReviewSettings(file),
+    ...(notifications ? { notifications } : {}),
   };
 }
 

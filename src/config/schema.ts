@@ -85,6 +85,59 @@ export const dlpConfigSchema = z.strictObject({
       max_entries: 1_000,
       max_compression_ratio: 100,
     }),
+  quarantine: z
+    .strictObject({
+      /** `sqlite:<file>` (relative to the config directory) or a `postgres://` URL (password from PGPASSWORD or ~/.pgpass). */
+      database: z
+        .string()
+        .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<file> or a postgres:// URL')
+        .default('sqlite:../data/quarantine.sqlite'),
+      /** AES-256 key that seals held messages; made on first start if missing. Every relay sharing a database needs the same file. */
+      key_file: nonEmpty.default('../data/quarantine.key'),
+      /** Decided items keep their content this long, then only the record and the audit trail remain. */
+      retention_days: z.number().int().min(1).max(3650).default(30),
+      /** A held item waiting longer than this is overdue: marked in the queue, and reviewers are reminded by email. */
+      overdue_after_hours: z.number().positive().max(24 * 90).default(24),
+      reminder_every_hours: z.number().positive().max(24 * 30).default(24),
+      /** Where released messages go (smtp://host:port, the smarthost), through Haraka's queue; default: by MX, as Haraka delivers. */
+      release_via: z.string().regex(/^smtp:\/\/[^:/\s]+:\d{1,5}$/, 'must be smtp://host:port').optional(),
+    })
+    .default({
+      database: 'sqlite:../data/quarantine.sqlite',
+      key_file: '../data/quarantine.key',
+      retention_days: 30,
+      overdue_after_hours: 24,
+      reminder_every_hours: 24,
+    }),
+  review: z
+    .strictObject({
+      /** host:port of the DPO's review queue, or false for none on this relay. */
+      listen: z.union([z.literal(false), z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8025')]).default('127.0.0.1:8025'),
+      /** The address reviewers use (https://… behind a TLS proxy): links in reminders, and Secure cookies when https. */
+      public_url: z.url({ protocol: /^https?$/ }).optional(),
+      session_hours: z.number().positive().max(24 * 7).default(8),
+      /** Sign-in by a reverse proxy (Microsoft 365 / Google through an auth proxy): the header that carries the reviewer's address. */
+      trusted_user_header: nonEmpty.optional(),
+      /** Addresses of the proxies allowed to set that header. */
+      trusted_proxies: z.array(nonEmpty).default(['127.0.0.1', '::1']),
+    })
+    .default({ listen: '127.0.0.1:8025', session_hours: 8, trusted_proxies: ['127.0.0.1', '::1'] }),
+  notifications: z
+    .strictObject({
+      /** From address of the relay's own emails (reminders). */
+      from: nonEmpty,
+      /** The trust's mail server that accepts them (submission). */
+      submission: z.strictObject({
+        host: nonEmpty,
+        port: z.number().int().min(1).max(65535).default(587),
+        /** Implicit TLS (port 465); otherwise STARTTLS when offered. */
+        secure: z.boolean().default(false),
+        user: nonEmpty.optional(),
+        /** File holding the password (never the password itself in this file). */
+        password_file: nonEmpty.optional(),
+      }),
+    })
+    .optional(),
   inspection: z
     .strictObject({
       timeout_ms: z.number().int().min(100).max(300_000).default(20_000),

@@ -65,6 +65,9 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 /** Where a finding was seen: `subject`, `body`, `headers`, `attachment:<name>` (nested `attachment:<outer>/<inner>`). */
 export type FindingLocation = 'subject' | 'body' | 'headers' | 'envelope' | `attachment:${string}`;
 
+/** Which of a location's texts a finding was seen in: its subject, text or HTML body, an attachment's name, entry names or contents. */
+export type TextSource = 'subject' | 'text' | 'html' | 'name' | 'entries' | 'content';
+
 export interface Finding {
   kind: FindingKind;
   location: FindingLocation;
@@ -87,6 +90,8 @@ export interface Finding {
    * numbers as two. Never the values, and not comparable between messages.
    */
   identifiers?: string[];
+  /** Where in that text it was seen (character offsets), so a reviewer can be shown it in context. */
+  span?: { in: TextSource; start: number; end: number };
 }
 
 export interface AttachmentSummary {

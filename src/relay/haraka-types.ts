@@ -3,6 +3,8 @@
 import type { DlpConfig } from '../config/load.js';
 import type { Inspector } from './inspection-pool.js';
 import type { RosterKeeper } from './roster-keeper.js';
+import type { QuarantineAccess } from './quarantine-access.js';
+import type { QuarantineServices } from './quarantine-services.js';
 
 /** @haraka/email-address has `address` as a getter; older Haraka had a method. */
 export interface HarakaAddress {
@@ -35,7 +37,7 @@ export type Next = (code?: number, message?: unknown) => void;
 
 export interface DlpPlugin {
   config: { root_path: string; get(name: string, type: string, cb: () => void): unknown };
-  register_hook(hook: string, method: string): void;
+  register_hook(hook: string, method: string, priority?: number): void;
   loginfo(message: string): void;
   logerror(message: string): void;
   logcrit(message: string): void;
@@ -44,6 +46,9 @@ export interface DlpPlugin {
   inspector?: Inspector;
   /** The roster in force, and its watch on the roster files. */
   rosterKeeper?: RosterKeeper;
+  quarantine?: QuarantineAccess;
+  /** The review queue's web server and the retention and reminder timers. */
+  quarantineServices?: QuarantineServices;
   logwarn(message: string): void;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;

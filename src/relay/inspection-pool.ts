@@ -2,13 +2,20 @@ import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import type { DlpConfig } from '../config/load.js';
 import type { Envelope, Verdict } from '../engine/types.js';
+import type { ReviewDocument } from '../quarantine/types.js';
 import type { InspectionTask, RosterCheck } from './inspection-worker.js';
+
+/** A verdict, and for a message to be held, what its reviewer will be shown. */
+export interface InspectionOutcome {
+  verdict: Verdict;
+  review?: ReviewDocument;
+}
 
 /** What the plugin asks of inspection; the pool below is the real one. */
 export interface Inspector {
   /** Later inspections judge by this (already validated) configuration and accepted roster snapshot ('' for none). */
   use(config: DlpConfig, rosterSnapshot: string): void;
-  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict>;
+  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<InspectionOutcome>;
   /** Reads roster files off the relay's event loop into a snapshot in `snapshotDir`; rejects with the reason when they cannot be used. */
   checkRoster(files: readonly string[], idKey: Buffer, snapshotDir: string): Promise<RosterCheck>;
   close(): Promise<void>;
@@ -49,7 +56,7 @@ export class InspectionPool implements Inspector {
     return Promise.resolve(this.pool.exec('checkRoster', [[...files], idKey.toString('hex'), snapshotDir]) as PromiseLike<RosterCheck>);
   }
 
-  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<Verdict> {
+  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<InspectionOutcome> {
     const task: InspectionTask = {
       configDir: this.config.configDir,
       configText: this.config.configText,
@@ -62,7 +69,7 @@ export class InspectionPool implements Inspector {
     const abort = (): void => void running.cancel();
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
-    return Promise.resolve(running as PromiseLike<Verdict>).finally(() => signal.removeEventListener('abort', abort));
+    return Promise.resolve(running as PromiseLike<InspectionOutcome>).finally(() => signal.removeEventListener('abort', abort));
   }
 
   async close(): Promise<void> {

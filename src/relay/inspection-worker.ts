@@ -3,14 +3,17 @@
  * Haraka's event loop. Each worker keeps the engine for the configuration and roster it was
  * last given, and builds a new one when the relay says either has changed.
  */
+import { performance } from 'node:perf_hooks';
 import workerpool from 'workerpool';
 import { loadConfig } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
-import type { Envelope, Verdict } from '../engine/types.js';
+import type { Envelope } from '../engine/types.js';
+import { buildReviewDocument } from '../quarantine/review-document.js';
 import { loadRosterFiles } from '../roster/load-roster.js';
 import { Roster } from '../roster/roster.js';
 import { readRosterSnapshot, writeRosterSnapshot } from '../roster/snapshot.js';
 import { summariseRoster, type RosterSummary } from '../roster/source.js';
+import type { InspectionOutcome } from './inspection-pool.js';
 
 export interface InspectionTask {
   configDir: string;
@@ -31,7 +34,7 @@ export interface RosterCheck {
 
 let current: { key: string; engine: InspectionEngine } | undefined;
 
-async function inspect(task: InspectionTask): Promise<Verdict> {
+async function inspect(task: InspectionTask): Promise<InspectionOutcome> {
   const key = `${task.configDir}\0${task.configText}\0${task.rosterSnapshot}`;
   if (current?.key !== key) {
     const config = loadConfig(task.configDir, { configText: task.configText });
@@ -39,7 +42,11 @@ async function inspect(task: InspectionTask): Promise<Verdict> {
     current = { key, engine: new InspectionEngine(config, { roster: new Roster(pupils, config.personalData.commonWords) }) };
   }
   const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
-  return current.engine.inspect(raw, task.envelope, task.reference);
+  const started = performance.now();
+  const message = await current.engine.parse(raw);
+  const verdict = current.engine.inspectParsed(message, task.envelope, task.reference, started);
+  // A held message (or, in monitor mode, one that would have been) goes to the review queue with what the reviewer will see.
+  return verdict.action === 'hold' ? { verdict, review: buildReviewDocument(message, verdict) } : { verdict };
 }
 
 /** Reads roster CSVs off the relay's event loop and freezes them as a snapshot for the relay to accept or refuse. */

@@ -4,6 +4,7 @@
  * I/O: read the message, call the engine, map the verdict to a reply. Decisions live in
  * the engine and in ./smtp-reply.ts.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
@@ -14,7 +15,14 @@ import { InspectionPool } from './inspection-pool.js';
 import { RosterKeeper, type RelayLog } from './roster-keeper.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
-import { decide, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+import { decide, holdFailed, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+import { RELEASE_VIA_NOTE } from './haraka-outbound.js';
+import { QuarantineAccess } from './quarantine-access.js';
+import { queueItemOf } from './queue-item.js';
+import { startQuarantineServices } from './quarantine-services.js';
+
+/** Transaction note: the reply line for a message the quarantine has taken (answered 250 in the queue hooks). */
+const HELD_NOTE = 'dlp_held';
 
 export function register(this: DlpPlugin): void {
   // A configuration or roster that does not load stops Haraka from starting: never run with a guess.
@@ -32,16 +40,42 @@ export function register(this: DlpPlugin): void {
   }
   this.inspector = inspector;
   this.rosterKeeper = roster;
+  const quarantine = new QuarantineAccess(config.quarantine, log);
+  this.quarantine = quarantine;
+  this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, log);
   useConfig(this, config, roster.snapshot);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
   this.register_hook('data_post', 'inspect_message');
+  // Before any queue plugin can deliver: a held message is answered 250 here and goes no further.
+  this.register_hook('queue_outbound', 'answer_held', -100);
+  this.register_hook('queue', 'answer_held', -100);
+  this.register_hook('get_mx', 'route_released');
+}
+
+/** get_mx for Haraka's outbound queue: a released message goes to quarantine.release_via when set. */
+export function route_released(this: DlpPlugin, next: Next, hmail: { todo?: { notes?: { get?(key: string): unknown } & Record<string, unknown> } }): void {
+  const notes = hmail.todo?.notes;
+  const via = notes?.get ? notes.get(RELEASE_VIA_NOTE) : notes?.[RELEASE_VIA_NOTE];
+  if (typeof via !== 'string') return next();
+  const colon = via.lastIndexOf(':');
+  // A route from a hook must name its own HELO (Haraka fills it in only for MX lookups): the relay's name from config/me.
+  const me = String(this.config.get('me', 'value', () => undefined) ?? '').trim() || hostname();
+  return next(constants.OK, { priority: 0, exchange: via.slice(0, colon), port: Number(via.slice(colon + 1)), bind_helo: me });
 }
 
 /** Haraka calls this when it shuts down. */
 export function shutdown(this: DlpPlugin): void {
   this.rosterKeeper?.close();
   void this.inspector?.close();
+  void this.quarantineServices?.close().then(() => this.quarantine?.close());
+}
+
+/** queue and queue_outbound: a message the quarantine holds is accepted (250 with its reference) and not delivered. */
+export function answer_held(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
+  const line = connection.transaction?.notes[HELD_NOTE];
+  if (typeof line === 'string') return next(constants.OK, line);
+  return next();
 }
 
 /** Haraka's install directory (`haraka -c DIR`) holds config/; the plugin's own config object points at Haraka's defaults. */
@@ -116,6 +150,10 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
       (error ? connection.logerror : connection.loginfo).call(connection, this, JSON.stringify(record));
       txn?.results.add(this, { ...(refusal ? { fail: outcome } : { pass: outcome }), ref: reference });
       if (verdict && txn) txn.notes['dlp'] = verdict;
+      if (decision.kind === 'hold') {
+        if (!txn) throw new Error('no transaction to hold');
+        txn.notes[HELD_NOTE] = decision.line;
+      }
       if (decision.kind === 'deliver') {
         if (!txn) throw new Error('no transaction to deliver');
         txn.remove_header(VERDICT_HEADER); // a sender must not be able to forge our verdict
@@ -142,11 +180,33 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
       budget.abort(); // kills the inspection worker process, not only our wait for it
       answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
     }, timeoutMs);
+    const quarantine = this.quarantine;
     txn.message_stream.get_data((raw) => {
       try {
         inspector
           .inspect(raw, { mailFrom, rcptTo }, reference, budget.signal)
-          .then((verdict) => answer(decide(verdict), verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action, verdict))
+          .then(async ({ verdict, review }) => {
+            const outcome = verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action;
+            const decision = decide(verdict);
+            if (verdict.action !== 'hold') return answer(decision, outcome, verdict);
+            if (!review || !quarantine) return answer(holdFailed(reference), 'tempfail-quarantine', verdict, new Error('no review document or quarantine'));
+            const item = queueItemOf({ verdict, review, raw, mailFrom, rcptTo });
+            if (decision.kind !== 'hold') {
+              // Monitor mode: delivered whatever happens; the queue shows it would have been held.
+              quarantine.store().then((store) => store.hold(item)).catch((error: unknown) =>
+                connection.logerror(this, `dlp: could not record a monitored hold (ref ${reference}): ${describeError(error)}`),
+              );
+              return answer(decision, outcome, verdict);
+            }
+            if (answered) return; // the time budget ran out first: the sender has its 451 and will retry
+            try {
+              // Committed before the reply: a crash after the 250 cannot lose it.
+              await (await quarantine.store()).hold(item);
+            } catch (error) {
+              return answer(holdFailed(reference), 'tempfail-quarantine', verdict, error);
+            }
+            return answer(decision, outcome, verdict);
+          })
           .catch(failed);
       } catch (error) {
         failed(error);

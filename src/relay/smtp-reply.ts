@@ -3,7 +3,7 @@ import type { RuleFired, Verdict } from '../engine/types.js';
 export const VERDICT_HEADER = 'X-DLP-Verdict';
 
 /** What the relay does with a message, decided from the verdict alone (no SMTP objects here). */
-export type RelayDecision = { kind: 'deliver'; header: string } | Refusal;
+export type RelayDecision = { kind: 'deliver'; header: string } | { kind: 'hold'; line: string } | Refusal;
 export interface Refusal {
   kind: 'refuse';
   code: 550 | 451;
@@ -14,7 +14,7 @@ export interface Refusal {
 // One SMTP reply line is at most 512 octets with its code; leave room for "550-5.7.1 ".
 const MAX_LINE = 480;
 
-/** Maps a verdict to the SMTP outcome: reject → 550 5.7.1, hold → 451 4.7.1 (until the quarantine exists), else deliver. */
+/** Maps a verdict to the SMTP outcome: reject → 550 5.7.1, hold → stored and 250 with the reference, else deliver. */
 export function decide(verdict: Verdict): RelayDecision {
   const header = verdictHeader(verdict);
   if (verdict.mode === 'monitor') return { kind: 'deliver', header };
@@ -24,11 +24,21 @@ export function decide(verdict: Verdict): RelayDecision {
       return { kind: 'deliver', header };
     case 'reject':
       return refusal(550, [5, 7, 1], verdict, 'Not sent', (fired) => fired.map((r) => `Policy: ${r.clause}`));
-    case 'hold':
-      return refusal(451, [4, 7, 1], verdict, 'Not sent yet', () => [
-        'The message needs review by the Data Protection Officer and the review queue is not available: it will be retried.',
-      ]);
+    case 'hold': {
+      const rules = verdict.rules.filter((r) => r.action === 'hold').map((r) => r.id);
+      return { kind: 'hold', line: smtpSafe(`Held for review by the Data Protection Officer [${rules.join(', ')}] Ref ${verdict.reference}`) };
+    }
   }
+}
+
+/** The 451 for a held message the quarantine could not store: nothing is delivered, and the sending server retries. */
+export function holdFailed(reference: string): Refusal {
+  return {
+    kind: 'refuse',
+    code: 451,
+    enhanced: [4, 3, 0],
+    lines: [smtpSafe(`The message needs review by the Data Protection Officer and the review queue cannot take it now; it will be retried. Ref ${reference}`)],
+  };
 }
 
 /** One line per rule with the verdict's action (id, reason, reference), then the lines `more` adds. */

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HarakaRelay, RelayExitedError } from '../support/haraka-relay.js';
 import { FIXTURES } from '../support/paths.js';
+import { referenceIn, relayQueue } from '../support/relay-queue.js';
 import { crlf, sendRaw } from '../support/send.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 
@@ -158,17 +159,66 @@ describe('relay: actions and modes', () => {
     sink.received.length = 0;
   });
 
-  it('answers hold with 451 4.7.1 and delivers nothing until the review queue exists', async () => {
+  it('holds: answers 250 with the hold reference, stores the message whole in the queue, delivers nothing', async () => {
     const relay = await new HarakaRelay({
       dlpYaml: DLP_YAML.replace('{ action: reject }', '{ action: hold }'),
       smarthostPort: sink.port,
     }).start();
     try {
-      const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
-      expect(result.code).toBe(451);
-      expect(result.response).toMatch(/4\.7\.1 .*\[forward-to-personal-address\]/);
+      const raw = crlf(fixture('forwarding/gmail-forward.eml'));
+      const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, raw);
+      expect(result.code).toBe(250);
+      expect(result.response).toMatch(/^250 Held for review by the Data Protection Officer \[forward-to-personal-address\] Ref DLP-/);
+      const queue = await relayQueue(relay);
+      try {
+        const item = await queue.get(referenceIn(result.response));
+        expect(item).toMatchObject({ status: 'held', mailFrom: STAFF, rcptTo: ['sarah.jones1984@gmail.com'], rules: ['forward-to-personal-address'] });
+        // Exactly the bytes sent, after the Received line Haraka adds to every message it relays.
+        const stored = (await queue.raw(item!.reference))!;
+        expect(stored.subarray(0, 9).toString()).toBe('Received:');
+        expect(stored.subarray(stored.length - raw.length).equals(raw)).toBe(true);
+      } finally {
+        await queue.close();
+      }
       await new Promise((r) => setTimeout(r, 300));
       expect(sink.received).toHaveLength(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('keeps a held message through a crash: SIGKILL right after the 250, restart, and it is in the queue', async () => {
+    const relay = await new HarakaRelay({ dlpYaml: DLP_YAML.replace('{ action: reject }', '{ action: hold }'), smarthostPort: sink.port }).start();
+    try {
+      const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
+      expect(result.code).toBe(250);
+      await relay.kill();
+      await relay.start();
+      const queue = await relayQueue(relay);
+      try {
+        expect(await queue.get(referenceIn(result.response))).toMatchObject({ status: 'held', rcptTo: ['sarah.jones1984@gmail.com'] });
+      } finally {
+        await queue.close();
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sink.received).toHaveLength(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('answers 451 4.3.0 to a hold when the quarantine cannot store it, and delivers nothing', async () => {
+    const relay = new HarakaRelay({ dlpYaml: DLP_YAML.replace('{ action: reject }', '{ action: hold }'), smarthostPort: sink.port });
+    // A database path that cannot be created: the store never opens.
+    writeFileSync(join(relay.dir, 'data'), 'not a directory');
+    await relay.start();
+    try {
+      const result = await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, fixture('forwarding/gmail-forward.eml'));
+      expect(result.code).toBe(451);
+      expect(result.response).toMatch(/^451 4\.3\.0 The message needs review by the Data Protection Officer and the review queue cannot take it now/);
+      expect((await sendRaw(relay.port, { from: STAFF, to: ['r.patel@riverside.example.com'] }, ORDINARY)).code).toBe(250);
+      await sink.waitFor(1);
+      expect(sink.received.map((m) => m.rcptTo)).toEqual([['r.patel@riverside.example.com']]);
     } finally {
       await relay.stop();
     }

@@ -48,15 +48,15 @@ describe('InspectionPool (worker processes)', () => {
 
   it('gives the same verdict as the engine in this process', async () => {
     const inThread = await new InspectionEngine(config).inspect(forward, envelope, 'DLP-SAME0-SAME0');
-    const inWorker = await pool.inspect(forward, envelope, 'DLP-SAME0-SAME0', never);
+    const inWorker = (await pool.inspect(forward, envelope, 'DLP-SAME0-SAME0', never)).verdict;
     expect({ ...inWorker, timings: null }).toEqual({ ...inThread, timings: null });
   });
 
   it('judges by a new configuration once it is in use', async () => {
     pool.use(configFrom(BASE_DLP_YAML.replace('enforce', 'monitor')), '');
-    expect((await pool.inspect(forward, envelope, 'DLP-A', never)).mode).toBe('monitor');
+    expect((await pool.inspect(forward, envelope, 'DLP-A', never)).verdict.mode).toBe('monitor');
     pool.use(config, '');
-    expect((await pool.inspect(forward, envelope, 'DLP-B', never)).mode).toBe('enforce');
+    expect((await pool.inspect(forward, envelope, 'DLP-B', never)).verdict.mode).toBe('enforce');
   });
 
   it('kills a process whose inspection runs past its budget, and keeps serving', async () => {
@@ -71,7 +71,7 @@ describe('InspectionPool (worker processes)', () => {
     await expect(running).rejects.toThrow(/cancelled/i);
     // The busy process is killed, not left running (workerpool may first give it a moment to exit).
     await eventually(() => busy.some((pid) => !isAlive(pid)));
-    expect((await pool.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).action).toBe('reject');
+    expect((await pool.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).verdict.action).toBe('reject');
   });
 
   it('fails only the task of a process that is killed, and keeps serving', async () => {
@@ -86,7 +86,7 @@ describe('InspectionPool (worker processes)', () => {
       await new Promise((r) => setTimeout(r, 300)); // well into the second-long conversion
       for (const pid of mine) process.kill(pid, 'SIGKILL');
       await expect(running).rejects.toThrow(/terminated unexpectedly/i);
-      expect((await single.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).action).toBe('reject');
+      expect((await single.inspect(forward, envelope, 'DLP-AFTER-AFTER', never)).verdict.action).toBe('reject');
     } finally {
       await single.close();
     }
@@ -100,7 +100,7 @@ describe('InspectionPool (worker processes)', () => {
       pool1.use(broken, '');
       await expect(pool1.inspect(forward, envelope, 'DLP-X', never)).rejects.toThrow(/not valid YAML/);
       pool1.use(configFrom(), '');
-      expect((await pool1.inspect(forward, envelope, 'DLP-Y', never)).action).toBe('reject');
+      expect((await pool1.inspect(forward, envelope, 'DLP-Y', never)).verdict.action).toBe('reject');
     } finally {
       await pool1.close();
     }

@@ -46,7 +46,7 @@ function harness(): Harness {
   );
   pool.use(config, keeper.loadAtStart(config.rosterFiles));
   const names = async (body: string, using = pool): Promise<number> =>
-    (await using.inspect(message(body), envelope, 'DLP-T', never)).findings.filter((f) => f.kind === 'pupil-name').length;
+    (await using.inspect(message(body), envelope, 'DLP-T', never)).verdict.findings.filter((f) => f.kind === 'pupil-name').length;
   open = { keeper, pool, file, logs, accepted, names };
   return open;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleFired, Verdict } from '../../src/engine/types.js';
-import { decide, inspectionFailed, smtpSafe, verdictHeader } from '../../src/relay/smtp-reply.js';
+import { decide, holdFailed, inspectionFailed, smtpSafe, verdictHeader } from '../../src/relay/smtp-reply.js';
 
 const rule = (id: string, action: RuleFired['action']): RuleFired => ({
   id,
@@ -43,9 +43,12 @@ describe('decide: verdict to SMTP outcome', () => {
       ],
     });
   });
-  it('answers hold with 451 4.7.1 until the review queue exists: never delivered', () => {
-    const decision = decide(verdict('hold', [rule('bulk-personal-data', 'hold')]));
-    expect(decision).toMatchObject({ kind: 'refuse', code: 451, enhanced: [4, 7, 1] });
+  it('answers hold with one line naming the holding rules and the reference (the relay replies 250 once it is stored)', () => {
+    const decision = decide(verdict('hold', [rule('bulk-personal-data', 'hold'), rule('pupil-name-in-subject', 'warn')]));
+    expect(decision).toEqual({ kind: 'hold', line: 'Held for review by the Data Protection Officer [bulk-personal-data] Ref DLP-AAAAA-BBBBB' });
+  });
+  it('answers 451 4.3.0 when the quarantine cannot store a held message, so the sender retries', () => {
+    expect(holdFailed('DLP-X')).toMatchObject({ kind: 'refuse', code: 451, enhanced: [4, 3, 0], lines: [expect.stringMatching(/cannot take it now.*Ref DLP-X$/)] });
   });
   it('delivers everything in monitor mode, without naming rules to the recipient', () => {
     expect(decide(verdict('reject', [rule('forward-to-personal-address', 'reject')], 'monitor'))).toEqual({

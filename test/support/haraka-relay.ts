@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,8 @@ export async function freePort(): Promise<number> {
  */
 export class HarakaRelay {
   port = 0;
+  /** The review queue's port (each relay its own, unless dlp.yaml sets review:). */
+  reviewPort = 0;
   output = '';
   readonly dir: string;
   private child?: ChildProcess;
@@ -59,7 +61,8 @@ export class HarakaRelay {
   /** Starts Haraka and resolves when it accepts connections; rejects with its output if it exits first. */
   async start(): Promise<this> {
     this.port = await freePort();
-    mkdirSync(this.configDir);
+    if (!this.reviewPort) this.reviewPort = await freePort();
+    mkdirSync(this.configDir, { recursive: true });
     const plugins = this.options.plugins ?? ['relay', 'dlp', 'queue/smtp_forward'];
     // Haraka reads connection.ini from the install directory only: it must be whole.
     copyFileSync(join(REPO_ROOT, 'config/connection.ini'), join(this.configDir, 'connection.ini'));
@@ -70,10 +73,13 @@ export class HarakaRelay {
     this.writeConfig('relay_acl_allow', '127.0.0.1/32\n');
     this.writeConfig('smtp_forward.ini', `host=127.0.0.1\nport=${this.options.smarthostPort}\nenable_outbound=true\n`);
     this.writeConfig('me', 'relay.test\n');
-    this.writeConfig('dlp.yaml', this.options.dlpYaml);
+    const ownReview = /^review:/m.test(this.options.dlpYaml);
+    this.writeConfig('dlp.yaml', ownReview ? this.options.dlpYaml : `${this.options.dlpYaml}\nreview:\n  listen: 127.0.0.1:${this.reviewPort}\n`);
     for (const [name, content] of Object.entries(this.options.configFiles ?? {})) this.writeConfig(name, content);
-    symlinkSync(this.options.pluginsDir ?? join(REPO_ROOT, 'plugins'), join(this.dir, 'plugins'));
-    symlinkSync(join(REPO_ROOT, 'dist'), join(this.dir, 'dist'));
+    if (!existsSync(join(this.dir, 'plugins'))) {
+      symlinkSync(this.options.pluginsDir ?? join(REPO_ROOT, 'plugins'), join(this.dir, 'plugins'));
+      symlinkSync(join(REPO_ROOT, 'dist'), join(this.dir, 'dist'));
+    }
 
     const haraka = createRequire(import.meta.url).resolve('haraka/bin/haraka');
     const child = spawn(process.execPath, [haraka, '-c', this.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env } });
@@ -103,6 +109,14 @@ export class HarakaRelay {
   /** Waits for Haraka to exit by itself (for start-up failure tests). */
   async exitCode(ms = 30_000): Promise<number | null> {
     return Promise.race([this.exited!, delay(ms).then(() => Promise.reject(new Error('Haraka did not exit')))]);
+  }
+
+  /** Kills Haraka with SIGKILL (no shutdown of any kind) and keeps its directory, queue and data for a restart. */
+  async kill(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
   }
 
   async stop(): Promise<void> {

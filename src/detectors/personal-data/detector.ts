@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { DlpConfig } from '../../config/load.js';
-import type { Finding, FindingKind, FindingLocation } from '../../engine/types.js';
+import type { Finding, FindingKind, FindingLocation, TextSource } from '../../engine/types.js';
 import type { Roster } from '../../roster/roster.js';
 import { foldText } from '../../text/fold.js';
 import type { Detector, InspectionContext } from '../types.js';
@@ -26,6 +26,7 @@ const MAX_FINDINGS_PER_KIND = 50;
 
 interface Segment {
   location: FindingLocation;
+  source: TextSource;
   text: string;
 }
 
@@ -45,35 +46,37 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
   return {
     name: 'personal-data',
     detect({ message, today }: InspectionContext): Finding[] {
-      const segments: Segment[] = [
-        { location: 'subject' as const, text: message.subject },
-        { location: 'body' as const, text: message.text },
-        { location: 'body' as const, text: message.htmlText },
-        ...message.attachments.map((a): Segment => ({ location: `attachment:${a.filename}`, text: a.filename })),
+      const all: Segment[] = [
+        { location: 'subject', source: 'subject', text: message.subject },
+        { location: 'body', source: 'text', text: message.text },
+        { location: 'body', source: 'html', text: message.htmlText },
+        ...message.attachments.map((a): Segment => ({ location: `attachment:${a.filename}`, source: 'name', text: a.filename })),
         // What each attachment holds, nested ones included; an archive's entry names even when it is encrypted.
         ...message.parts.flatMap((part): Segment[] => [
-          { location: `attachment:${part.path}`, text: part.entryNames.join('\n') },
-          { location: `attachment:${part.path}`, text: part.text },
+          { location: `attachment:${part.path}`, source: 'entries', text: part.entryNames.join('\n') },
+          { location: `attachment:${part.path}`, source: 'content', text: part.text },
         ]),
-      ].filter((segment) => segment.text.trim() !== '');
+      ];
+      const segments = all.filter((segment) => segment.text.trim() !== '');
 
       const findings = new FindingList();
       // Identifier keys only need to tell numbers apart within this message: a fresh key
       // each time means they cannot be looked up or matched across messages.
       const identifierSalt = randomBytes(16);
       let subjectPupils: string[] = [];
-      for (const { location, text } of segments) {
+      for (const { location, source, text } of segments) {
         const folded = foldText(text);
+        const at = (span: Span): Pick<Finding, 'span'> => ({ span: { in: source, start: span.start, end: span.end } });
         const anchors: Anchor[] = [];
 
         for (const hit of roster.names.find(folded)) {
           anchors.push({ start: hit.start, end: hit.end, pupils: hit.pupils, isName: true });
-          findings.add({ kind: 'pupil-name', location, excerpt: hit.excerpt, evidence: 'roster-name', ...about(anchors.at(-1)) });
+          findings.add({ kind: 'pupil-name', location, excerpt: hit.excerpt, evidence: 'roster-name', ...about(anchors.at(-1)), ...at(hit) });
         }
         for (const hit of findIdentifiers(text)) {
           const anchor = identifierAnchor(hit, roster, identifierSalt);
           anchors.push(anchor);
-          findings.add({ kind: hit.kind, location, excerpt: hit.excerpt, evidence: IDENTIFIER_EVIDENCE[hit.kind], ...about(anchor) });
+          findings.add({ kind: hit.kind, location, excerpt: hit.excerpt, evidence: IDENTIFIER_EVIDENCE[hit.kind], ...about(anchor), ...at(hit) });
         }
         if (location === 'subject') subjectPupils = [...new Set(anchors.flatMap((a) => a.pupils))];
 
@@ -87,10 +90,10 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
           const beside = names.nearest(date, BESIDE_NAME_CHARS, (a) => !text.slice(Math.min(a.end, date.end), Math.max(a.start, date.start)).includes('\n'));
           const besideIsPupil = beside && (isPupilAge(date.iso, today) || beside.pupils.some((id) => roster.pupil(id)?.dateOfBirth === date.iso));
           if (besideIsPupil) {
-            findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'beside-pupil-name', ...about(beside) });
+            findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'beside-pupil-name', ...about(beside), ...at(date) });
           } else if (date.labelled && isPastDate(date.iso, today)) {
             const owner = owners.owner(date, proximity) ?? fallback;
-            findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'birth-context', ...about(owner) });
+            findings.add({ kind: 'date-of-birth', location, excerpt: date.excerpt, evidence: 'birth-context', ...about(owner), ...at(date) });
           }
         }
         for (const term of dictionary.find(folded)) {
@@ -102,12 +105,13 @@ export function createPersonalDataDetector(config: DlpConfig, roster: Roster): D
             excerpt: `${term.category}: ${term.term}`,
             evidence: `special-category-${term.category}`,
             ...about(owner),
+            ...at(term),
           });
         }
         for (const contact of findContactDetails(text)) {
           const owner = owners.owner(contact, proximity);
           if (!owner) continue;
-          findings.add({ kind: 'contact-details', location, excerpt: contact.excerpt, evidence: `home-${contact.what}`, ...about(owner) });
+          findings.add({ kind: 'contact-details', location, excerpt: contact.excerpt, evidence: `home-${contact.what}`, ...about(owner), ...at(contact) });
         }
       }
       return findings.toArray();
