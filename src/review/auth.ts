@@ -27,14 +27,17 @@ export function setSessionCookie(c: Context, settings: ReviewSettings, name: str
 }
 
 /** The client's address: the socket's, or the proxy's X-Forwarded-For when the socket is a trusted proxy. */
-export function clientAddress(c: Context, settings: ReviewSettings): string {
-  let socket = '';
+/** The peer's address as written in trusted_proxies (no IPv4-mapped prefix); '' for in-process requests, which have no socket. */
+function socketAddress(c: Context): string {
   try {
-    socket = getConnInfo(c).remote.address ?? '';
+    return (getConnInfo(c).remote.address ?? '').replace(/^::ffff:/, '');
   } catch {
-    socket = ''; // in-process requests (tests) have no socket
+    return '';
   }
-  const plain = socket.replace(/^::ffff:/, '');
+}
+
+export function clientAddress(c: Context, settings: ReviewSettings): string {
+  const plain = socketAddress(c);
   if (settings.trustedProxies.includes(plain)) {
     const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
@@ -44,14 +47,7 @@ export function clientAddress(c: Context, settings: ReviewSettings): string {
 
 /** The reviewer a trusted proxy names, if the request came from one and the reviewer exists. */
 export function proxyUser(c: Context, settings: ReviewSettings): string | undefined {
-  if (!settings.trustedUserHeader) return undefined;
-  let socket = '';
-  try {
-    socket = (getConnInfo(c).remote.address ?? '').replace(/^::ffff:/, '');
-  } catch {
-    return undefined;
-  }
-  if (!settings.trustedProxies.includes(socket)) return undefined;
+  if (!settings.trustedUserHeader || !settings.trustedProxies.includes(socketAddress(c))) return undefined;
   return c.req.header(settings.trustedUserHeader)?.trim().toLowerCase() || undefined;
 }
 
