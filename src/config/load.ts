@@ -93,8 +93,8 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   }
   const reviewPort = file.review.listen === false ? 1 : Number(file.review.listen.slice(file.review.listen.lastIndexOf(':') + 1));
   if (reviewPort < 1 || reviewPort > 65535) at(['review', 'listen'], 'the port must be 1 to 65535');
+  const notifications = buildNotificationSettings(file, dir, join(rulesDir, 'notifications'), at);
   if (problems.length > 0) throw new ConfigError(problems);
-  const notifications = buildNotificationSettings(file, dir);
 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
   return {

@@ -1,5 +1,10 @@
 /** The quarantine, review queue and notification settings, resolved against the config directory. */
 import { isAbsolute, resolve } from 'node:path';
+import type { NoticeOutcome } from '../notify/notice-model.js';
+import type { RetrySettings } from '../notify/outbox.js';
+import { SAMPLE_NOTICE } from '../notify/sample-notice.js';
+import { NoticeTemplates, readTemplateSources, type TemplateSources } from '../notify/templates.js';
+import type { ProblemAt } from './problems.js';
 import type { DlpConfigFile } from './schema.js';
 
 export interface QuarantineSettings {
@@ -26,7 +31,16 @@ export interface ReviewSettings {
 
 export interface NotificationSettings {
   from: string;
-  submission: { host: string; port: number; secure: boolean; user?: string; passwordFile?: string };
+  /** The trust's submission server; undefined: the relay's own outbound queue. */
+  submission?: { host: string; port: number; secure: boolean; user?: string; passwordFile?: string };
+  notifySenders: NoticeOutcome[];
+  /** The templates in force: shipped, with the trust's files in their place. */
+  templates: TemplateSources;
+  /** The trust's template files that replace shipped ones (for the start-up log). */
+  overriddenTemplates: string[];
+  nullReturnPath: boolean;
+  outboxDir: string;
+  retry: RetrySettings;
 }
 
 const HOUR = 3_600_000;
@@ -59,18 +73,46 @@ export function buildReviewSettings(file: DlpConfigFile): ReviewSettings {
   };
 }
 
-export function buildNotificationSettings(file: DlpConfigFile, dir: string): NotificationSettings | undefined {
+/** The notification settings, with the templates read and checked; a problem is reported through `problem` and gives undefined. */
+export function buildNotificationSettings(
+  file: DlpConfigFile,
+  dir: string,
+  shippedTemplatesDir: string,
+  problem: ProblemAt,
+): NotificationSettings | undefined {
   const notifications = file.notifications;
   if (!notifications) return undefined;
-  const { host, port, secure, user, password_file } = notifications.submission;
+  let templates: { sources: TemplateSources; overridden: string[] };
+  try {
+    templates = readTemplateSources(shippedTemplatesDir, notifications.templates ? resolvePath(dir, notifications.templates) : undefined);
+    new NoticeTemplates(templates.sources).check(SAMPLE_NOTICE);
+  } catch (error) {
+    problem(['notifications', 'templates'], error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+  const submission = notifications.submission;
   return {
     from: notifications.from,
-    submission: {
-      host,
-      port,
-      secure,
-      ...(user ? { user } : {}),
-      ...(password_file ? { passwordFile: resolvePath(dir, password_file) } : {}),
+    ...(submission
+      ? {
+          submission: {
+            host: submission.host,
+            port: submission.port,
+            secure: submission.secure,
+            ...(submission.user ? { user: submission.user } : {}),
+            ...(submission.password_file ? { passwordFile: resolvePath(dir, submission.password_file) } : {}),
+          },
+        }
+      : {}),
+    notifySenders: notifications.notify_senders,
+    templates: templates.sources,
+    overriddenTemplates: templates.overridden,
+    nullReturnPath: notifications.null_return_path,
+    outboxDir: resolvePath(dir, notifications.outbox),
+    retry: {
+      firstDelayMs: notifications.retry.first_after_seconds * 1000,
+      maxDelayMs: notifications.retry.max_delay_minutes * 60_000,
+      giveUpAfterMs: notifications.retry.give_up_after_hours * HOUR,
     },
   };
 }

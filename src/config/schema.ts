@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTIONS } from '../engine/types.js';
+import { NOTICE_OUTCOMES } from '../notify/notice-model.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const domainList = z.array(nonEmpty);
@@ -124,18 +125,35 @@ export const dlpConfigSchema = z.strictObject({
     .default({ listen: '127.0.0.1:8025', session_hours: 8, trusted_proxies: ['127.0.0.1', '::1'] }),
   notifications: z
     .strictObject({
-      /** From address of the relay's own emails (reminders). */
-      from: nonEmpty,
-      /** The trust's mail server that accepts them (submission). */
-      submission: z.strictObject({
-        host: nonEmpty,
-        port: z.number().int().min(1).max(65535).default(587),
-        /** Implicit TLS (port 465); otherwise STARTTLS when offered. */
-        secure: z.boolean().default(false),
-        user: nonEmpty.optional(),
-        /** File holding the password (never the password itself in this file). */
-        password_file: nonEmpty.optional(),
-      }),
+      /** From address of the relay's own emails (guidance to senders, reminders to reviewers). */
+      from: nonEmpty.regex(/^(?:[^<>]*<[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/, 'must be an address, or a name and <address>'),
+      /** The trust's mail server that accepts them (submission). Without it they go through the relay's own outbound queue. */
+      submission: z
+        .strictObject({
+          host: nonEmpty,
+          port: z.number().int().min(1).max(65535).default(587),
+          /** Implicit TLS (port 465); otherwise STARTTLS when offered. */
+          secure: z.boolean().default(false),
+          user: nonEmpty.optional(),
+          /** File holding the password (never the password itself in this file). */
+          password_file: nonEmpty.optional(),
+        })
+        .optional(),
+      /** Which outcomes the sender is emailed about. */
+      notify_senders: z.array(z.enum(NOTICE_OUTCOMES)).default([...NOTICE_OUTCOMES]),
+      /** A directory of the trust's own templates, each replacing the shipped file of the same name (rules/notifications/). */
+      templates: nonEmpty.optional(),
+      /** Guidance is sent with MAIL FROM:<> so that nothing bounces back into a loop; false if the submission server insists on a sender. */
+      null_return_path: z.boolean().default(true),
+      /** Where emails wait until a transport takes them (kept across restarts). */
+      outbox: nonEmpty.default('../data/outbox'),
+      retry: z
+        .strictObject({
+          first_after_seconds: z.number().positive().max(3600).default(60),
+          max_delay_minutes: z.number().positive().max(24 * 60).default(60),
+          give_up_after_hours: z.number().positive().max(24 * 14).default(48),
+        })
+        .default({ first_after_seconds: 60, max_delay_minutes: 60, give_up_after_hours: 48 }),
     })
     .optional(),
   inspection: z

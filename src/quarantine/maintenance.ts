@@ -59,7 +59,7 @@ export async function runMaintenance(
     `${settings.organisation} – email data protection relay`,
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
   try {
-    await mailer.send({ to, subject: `${overdue} held email(s) waiting for review`, text });
+    await mailer.send({ to, subject: `${overdue} held email(s) waiting for review`, text, autoSubmitted: 'auto-generated', label: 'overdue reminder' });
   } catch (error) {
     log.warn(`dlp: could not send the overdue reminder: ${error instanceof Error ? error.message : String(error)}`);
     return { purged, reminded: [] };

@@ -3,6 +3,7 @@
  * look and decision. One interface; SQLite and PostgreSQL behind it (./database.ts).
  */
 import type { Action, ClassifiedRecipient, Finding, RuleFired } from '../engine/types.js';
+import type { SenderNoticeFacts } from '../notify/facts.js';
 
 /**
  * Where a queue item stands. `held` waits for a decision and is never released or deleted by
@@ -56,6 +57,8 @@ export interface ReviewDocument {
   findings: ReviewFinding[];
   /** Distinct people the message is about: roster pupils plus identifiers of nobody on the roster. */
   people: number;
+  /** What the sender's email about the DPO's decision needs (absent on items held before there were notices). */
+  notice?: SenderNoticeFacts;
 }
 
 /** What the relay stores when it holds a message (or, in monitor mode, would have). */

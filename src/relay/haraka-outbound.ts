@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import constants from 'haraka-constants';
+import { PermanentDeliveryError, type MailEnvelope, type MailTransport } from '../notify/mailer.js';
 import type { Delivery } from '../quarantine/decisions.js';
 import { VERDICT_HEADER } from './smtp-reply.js';
 
@@ -29,26 +30,61 @@ interface HarakaTransactionModule {
 /** Outbound note naming the next hop of a released message (read back by the plugin's get_mx hook, even after a restart). */
 export const RELEASE_VIA_NOTE = 'dlp_release_via';
 
+/**
+ * Puts a message on Haraka's outbound queue: on disk before this resolves, then delivered
+ * with Haraka's own retries, to `via` (through the plugin's get_mx hook) or by MX.
+ */
+export function queueOnHarakaOutbound(message: {
+  mailFrom: string;
+  rcptTo: string[];
+  raw: Buffer;
+  via?: { host: string; port: number } | undefined;
+  notes?: Record<string, string>;
+}): Promise<void> {
+  // Haraka's own module instances: the same files the running server loaded.
+  const outbound = require('haraka/outbound') as HarakaOutbound;
+  const transactions = require('haraka/transaction') as HarakaTransactionModule;
+  const { Address } = requireFromHaraka('@haraka/email-address') as { Address: new (address: string) => unknown };
+  const transaction = transactions.createTransaction(null, { headers: { max_lines: 1000 } });
+  transaction.mail_from = new Address(message.mailFrom ? `<${message.mailFrom}>` : '<>');
+  transaction.rcpt_to = message.rcptTo.map((r) => new Address(`<${r}>`));
+  Object.assign(transaction.notes, message.notes);
+  if (message.via) transaction.notes[RELEASE_VIA_NOTE] = `${message.via.host}:${message.via.port}`;
+  for (const line of dotStuffedLines(message.raw)) transaction.add_data(line);
+  transaction.message_stream.add_line_end();
+  return new Promise((resolve, reject) => {
+    outbound.send_trans_email(transaction, (code, reply) =>
+      code === constants.OK ? resolve() : reject(new Error(`Haraka's outbound queue refused the message: ${reply ?? code}`)),
+    );
+  });
+}
+
+/** Releases a held message: the bytes as held, with our verdict header, through Haraka's outbound queue. */
 export class HarakaOutboundDelivery implements Delivery {
   constructor(private readonly releaseVia?: { host: string; port: number }) {}
 
   deliver({ reference, mailFrom, rcptTo, raw }: { reference: string; mailFrom: string; rcptTo: string[]; raw: Buffer }): Promise<void> {
-    // Haraka's own module instances: the same files the running server loaded.
-    const outbound = require('haraka/outbound') as HarakaOutbound;
-    const transactions = require('haraka/transaction') as HarakaTransactionModule;
-    const { Address } = requireFromHaraka('@haraka/email-address') as { Address: new (address: string) => unknown };
-    const transaction = transactions.createTransaction(null, { headers: { max_lines: 1000 } });
-    transaction.mail_from = new Address(mailFrom ? `<${mailFrom}>` : '<>');
-    transaction.rcpt_to = rcptTo.map((r) => new Address(`<${r}>`));
-    transaction.notes['dlp_released'] = reference;
-    if (this.releaseVia) transaction.notes[RELEASE_VIA_NOTE] = `${this.releaseVia.host}:${this.releaseVia.port}`;
-    for (const line of dotStuffedLines(releasedMessage(raw, reference))) transaction.add_data(line);
-    transaction.message_stream.add_line_end();
-    return new Promise((resolve, reject) => {
-      outbound.send_trans_email(transaction, (code, message) =>
-        code === constants.OK ? resolve() : reject(new Error(`Haraka's outbound queue refused the message: ${message ?? code}`)),
-      );
-    });
+    return queueOnHarakaOutbound({ mailFrom, rcptTo, raw: releasedMessage(raw, reference), via: this.releaseVia, notes: { dlp_released: reference } });
+  }
+}
+
+/** The relay's own email (guidance, reminders) through Haraka's outbound queue, when no submission server is configured. */
+export class HarakaQueueTransport implements MailTransport {
+  readonly name: string;
+
+  constructor(private readonly via?: { host: string; port: number }) {
+    this.name = via ? `the relay's outbound queue, via ${via.host}:${via.port}` : "the relay's outbound queue, by MX";
+  }
+
+  async deliver(envelope: MailEnvelope, raw: Buffer): Promise<void> {
+    let queued: Promise<void>;
+    try {
+      queued = queueOnHarakaOutbound({ mailFrom: envelope.from, rcptTo: envelope.to, raw, via: this.via, notes: { dlp_notice: 'yes' } });
+    } catch (error) {
+      // An address Haraka cannot parse will not parse next time either.
+      throw new PermanentDeliveryError(`Haraka's outbound queue cannot take it: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    await queued;
   }
 }
 

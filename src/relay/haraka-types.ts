@@ -4,6 +4,7 @@ import type { DlpConfig } from '../config/load.js';
 import type { Inspector } from './inspection-pool.js';
 import type { RosterKeeper } from './roster-keeper.js';
 import type { QuarantineAccess } from './quarantine-access.js';
+import type { RelayMail } from './relay-mail.js';
 import type { QuarantineServices } from './quarantine-services.js';
 
 /** @haraka/email-address has `address` as a getter; older Haraka had a method. */
@@ -49,6 +50,8 @@ export interface DlpPlugin {
   quarantine?: QuarantineAccess;
   /** The review queue's web server and the retention and reminder timers. */
   quarantineServices?: QuarantineServices;
+  /** The relay's own email: guidance to senders, reminders to reviewers. */
+  relayMail?: RelayMail;
   logwarn(message: string): void;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import type { DlpConfig } from '../config/load.js';
 import type { Envelope, Verdict } from '../engine/types.js';
+import type { SenderNoticeFacts } from '../notify/facts.js';
 import type { ReviewDocument } from '../quarantine/types.js';
 import type { InspectionTask, RosterCheck } from './inspection-worker.js';
 
@@ -9,6 +10,8 @@ import type { InspectionTask, RosterCheck } from './inspection-worker.js';
 export interface InspectionOutcome {
   verdict: Verdict;
   review?: ReviewDocument;
+  /** For any verdict but pass: what the sender's guidance email needs of the message. */
+  notice?: SenderNoticeFacts;
 }
 
 /** What the plugin asks of inspection; the pool below is the real one. */

@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import workerpool from 'workerpool';
 import { loadConfig } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
-import type { Envelope } from '../engine/types.js';
+import type { Envelope, NormalisedMessage, Verdict } from '../engine/types.js';
+import { senderNoticeFacts, type SenderNoticeFacts } from '../notify/facts.js';
 import { buildReviewDocument } from '../quarantine/review-document.js';
 import { loadRosterFiles } from '../roster/load-roster.js';
 import { Roster } from '../roster/roster.js';
@@ -45,8 +46,24 @@ async function inspect(task: InspectionTask): Promise<InspectionOutcome> {
   const started = performance.now();
   const message = await current.engine.parse(raw);
   const verdict = current.engine.inspectParsed(message, task.envelope, task.reference, started);
-  // A held message (or, in monitor mode, one that would have been) goes to the review queue with what the reviewer will see.
-  return verdict.action === 'hold' ? { verdict, review: buildReviewDocument(message, verdict) } : { verdict };
+  if (verdict.action === 'pass') return { verdict };
+  // What the sender's guidance email needs of the message; a held message (or, in monitor mode, one
+  // that would have been) also goes to the review queue with what the reviewer will see, and keeps it for the DPO's decision.
+  const notice = noticeFactsOrNone(message, verdict, task.envelope.mailFrom);
+  const outcome: InspectionOutcome = notice ? { verdict, notice } : { verdict };
+  if (verdict.action !== 'hold') return outcome;
+  const review = buildReviewDocument(message, verdict);
+  return { ...outcome, review: notice ? { ...review, notice } : review };
+}
+
+/** The notice is a courtesy: if working it out fails, the sender is not told, and the verdict stands. */
+function noticeFactsOrNone(message: NormalisedMessage, verdict: Verdict, mailFrom: string): SenderNoticeFacts | undefined {
+  try {
+    return senderNoticeFacts(message, verdict.findings, mailFrom);
+  } catch (error) {
+    console.error(`dlp: ${verdict.reference}: could not prepare the sender's notice: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /** Reads roster CSVs off the relay's event loop and freezes them as a snapshot for the relay to accept or refuse. */

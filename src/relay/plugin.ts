@@ -11,7 +11,7 @@ import DSN from 'haraka-dsn';
 import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
 import { newReference } from '../engine/reference.js';
 import type { Verdict } from '../engine/types.js';
-import { InspectionPool } from './inspection-pool.js';
+import { InspectionPool, type InspectionOutcome } from './inspection-pool.js';
 import { RosterKeeper, type RelayLog } from './roster-keeper.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
@@ -20,9 +20,14 @@ import { RELEASE_VIA_NOTE } from './haraka-outbound.js';
 import { QuarantineAccess } from './quarantine-access.js';
 import { queueItemOf } from './queue-item.js';
 import { startQuarantineServices } from './quarantine-services.js';
+import { RelayMail } from './relay-mail.js';
 
 /** Transaction note: the reply line for a message the quarantine has taken (answered 250 in the queue hooks). */
 const HELD_NOTE = 'dlp_held';
+/** Transaction note: the warn notice to send once a queue has accepted the message. */
+const DELIVERED_NOTICE_NOTE = 'dlp_delivered_notice';
+
+type PendingNotice = Parameters<RelayMail['afterVerdict']>[0];
 
 export function register(this: DlpPlugin): void {
   // A configuration or roster that does not load stops Haraka from starting: never run with a guess.
@@ -42,7 +47,8 @@ export function register(this: DlpPlugin): void {
   this.rosterKeeper = roster;
   const quarantine = new QuarantineAccess(config.quarantine, log);
   this.quarantine = quarantine;
-  this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, log);
+  this.relayMail = new RelayMail(() => plugin.dlpConfig ?? config, quarantine, log);
+  this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, this.relayMail, log);
   useConfig(this, config, roster.snapshot);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
@@ -50,7 +56,19 @@ export function register(this: DlpPlugin): void {
   // Before any queue plugin can deliver: a held message is answered 250 here and goes no further.
   this.register_hook('queue_outbound', 'answer_held', -100);
   this.register_hook('queue', 'answer_held', -100);
+  this.register_hook('queue_ok', 'notify_delivered');
   this.register_hook('get_mx', 'route_released');
+}
+
+/** queue_ok: the message is accepted for delivery; a warned sender is told now. */
+export function notify_delivered(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
+  try {
+    const notice = connection.transaction?.notes[DELIVERED_NOTICE_NOTE] as PendingNotice | undefined;
+    if (notice) this.relayMail?.afterVerdict(notice);
+  } catch (error) {
+    connection.logerror(this, `dlp: could not send the warn notice: ${describeError(error)}`);
+  }
+  return next();
 }
 
 /** get_mx for Haraka's outbound queue: a released message goes to quarantine.release_via when set. */
@@ -68,6 +86,7 @@ export function route_released(this: DlpPlugin, next: Next, hmail: { todo?: { no
 export function shutdown(this: DlpPlugin): void {
   this.rosterKeeper?.close();
   void this.inspector?.close();
+  void this.relayMail?.close();
   void this.quarantineServices?.close().then(() => this.quarantine?.close());
 }
 
@@ -131,8 +150,9 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
   let rcptTo: string[] = [];
   const txn = connection.transaction;
 
-  const answer = (decision: RelayDecision, outcome: string, verdict?: Verdict, error?: unknown): void => {
-    if (answered) return;
+  /** Replies once; true when the reply is the decision given (not a 451 because applying it failed). */
+  const answer = (decision: RelayDecision, outcome: string, verdict?: Verdict, error?: unknown): boolean => {
+    if (answered) return false;
     answered = true;
     clearTimeout(timer);
     let refusal = decision.kind === 'refuse' ? decision : undefined;
@@ -163,11 +183,15 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
       connection.logerror(this, `dlp: could not apply the verdict (ref ${reference}): ${describeError(failure)}`);
       refusal = inspectionFailed(reference, 'error');
     }
-    if (!refusal) return next();
-    const [cls, subject, detail] = refusal.enhanced;
-    return next(cls === 5 ? constants.DENY : constants.DENYSOFT, DSN.create(refusal.code, refusal.lines, subject, detail));
+    const asDecided = refusal === (decision.kind === 'refuse' ? decision : undefined);
+    if (!refusal) next();
+    else {
+      const [cls, subject, detail] = refusal.enhanced;
+      next(cls === 5 ? constants.DENY : constants.DENYSOFT, DSN.create(refusal.code, refusal.lines, subject, detail));
+    }
+    return asDecided;
   };
-  const failed = (error: unknown): void => answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
+  const failed = (error: unknown): void => void answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
 
   try {
     const { inspector, dlpConfig } = this;
@@ -178,34 +202,44 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     const budget = new AbortController();
     timer = setTimeout(() => {
       budget.abort(); // kills the inspection worker process, not only our wait for it
-      answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
+      void answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
     }, timeoutMs);
     const quarantine = this.quarantine;
+    const relayMail = this.relayMail;
+    // The sender hears about a hold or reject once the relay has answered exactly that; about a
+    // warn once a queue has taken the message (queue_ok), since a later plugin may still refuse it.
+    const answerAndNotify = (outcome: InspectionOutcome, decision: RelayDecision, label: string): void => {
+      if (!answer(decision, label, outcome.verdict) || !outcome.notice || !relayMail) return;
+      const notice: PendingNotice = { verdict: outcome.verdict, facts: outcome.notice, mailFrom, rcptTo };
+      if (decision.kind === 'deliver') txn.notes[DELIVERED_NOTICE_NOTE] = notice;
+      else relayMail.afterVerdict(notice);
+    };
     txn.message_stream.get_data((raw) => {
       try {
         inspector
           .inspect(raw, { mailFrom, rcptTo }, reference, budget.signal)
-          .then(async ({ verdict, review }) => {
+          .then(async (inspected) => {
+            const { verdict, review } = inspected;
             const outcome = verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action;
             const decision = decide(verdict);
-            if (verdict.action !== 'hold') return answer(decision, outcome, verdict);
-            if (!review || !quarantine) return answer(holdFailed(reference), 'tempfail-quarantine', verdict, new Error('no review document or quarantine'));
+            if (verdict.action !== 'hold') return answerAndNotify(inspected, decision, outcome);
+            if (!review || !quarantine) return void answer(holdFailed(reference), 'tempfail-quarantine', verdict, new Error('no review document or quarantine'));
             const item = queueItemOf({ verdict, review, raw, mailFrom, rcptTo });
             if (decision.kind !== 'hold') {
               // Monitor mode: delivered whatever happens; the queue shows it would have been held.
               quarantine.store().then((store) => store.hold(item)).catch((error: unknown) =>
                 connection.logerror(this, `dlp: could not record a monitored hold (ref ${reference}): ${describeError(error)}`),
               );
-              return answer(decision, outcome, verdict);
+              return void answer(decision, outcome, verdict);
             }
             if (answered) return; // the time budget ran out first: the sender has its 451 and will retry
             try {
               // Committed before the reply: a crash after the 250 cannot lose it.
               await (await quarantine.store()).hold(item);
             } catch (error) {
-              return answer(holdFailed(reference), 'tempfail-quarantine', verdict, error);
+              return void answer(holdFailed(reference), 'tempfail-quarantine', verdict, error);
             }
-            return answer(decision, outcome, verdict);
+            return answerAndNotify(inspected, decision, outcome);
           })
           .catch(failed);
       } catch (error) {

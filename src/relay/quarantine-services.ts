@@ -3,11 +3,11 @@
  * retention and reminder housekeeping every ten minutes.
  */
 import type { DlpConfig } from '../config/load.js';
-import { submissionMailer } from '../notify/mailer.js';
 import { runMaintenance } from '../quarantine/maintenance.js';
 import { startReviewServer } from '../review/server.js';
 import { HarakaOutboundDelivery } from './haraka-outbound.js';
 import type { QuarantineAccess } from './quarantine-access.js';
+import type { RelayMail } from './relay-mail.js';
 import type { RelayLog } from './roster-keeper.js';
 
 const MAINTENANCE_EVERY_MS = 10 * 60_000;
@@ -16,7 +16,7 @@ export interface QuarantineServices {
   close(): Promise<void>;
 }
 
-export function startQuarantineServices(access: QuarantineAccess, config: () => DlpConfig, log: RelayLog): QuarantineServices {
+export function startQuarantineServices(access: QuarantineAccess, config: () => DlpConfig, mail: RelayMail, log: RelayLog): QuarantineServices {
   const initial = config();
   const listen = initial.review.listen;
   const server = listen
@@ -27,7 +27,10 @@ export function startQuarantineServices(access: QuarantineAccess, config: () => 
         organisation: initial.organisation.name,
         overdueAfterMs: initial.quarantine.overdueAfterMs,
         rules: initial.rules.map((r) => r.id),
-        events: { problem: (message) => log.crit(`dlp: review queue: ${message}`) },
+        events: {
+          problem: (message) => log.crit(`dlp: review queue: ${message}`),
+          decided: ({ reference, decision }) => mail.afterDecision(reference, decision),
+        },
       }).then(
         (started) => {
           log.info(`dlp: review queue listening on http://${listen.host}:${listen.port}/`);
@@ -54,7 +57,7 @@ export function startQuarantineServices(access: QuarantineAccess, config: () => 
           alsoRemind: current.organisation.dpoContact ? [current.organisation.dpoContact] : [],
           ...(current.review.publicUrl ? { queueUrl: current.review.publicUrl } : {}),
         },
-        current.notifications ? submissionMailer(current.notifications) : undefined,
+        current.notifications ? mail : undefined,
         log,
       );
     } catch (error) {

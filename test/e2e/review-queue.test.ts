@@ -4,7 +4,6 @@
  * downstream server receives it exactly once; another is rejected and never delivered.
  * The held messages carry script and HTML injection in every field a page shows.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarakaRelay } from '../support/haraka-relay.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { referenceIn, relayQueue } from '../support/relay-queue.js';
+import { dlpCommand } from '../support/review-client.js';
 import { sendRaw } from '../support/send.js';
 import { SmtpSink } from '../support/smtp-sink.js';
 
@@ -45,14 +45,6 @@ function hostileForward(tag: string): Promise<Buffer> {
     .build();
 }
 
-function dlp(args: string[], input: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [join(REPO_ROOT, 'bin/dlp.js'), ...args], (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
-    );
-    child.stdin!.end(input);
-  });
-}
 
 describe('review queue in a browser, through the real relay', () => {
   const sink = new SmtpSink();
@@ -67,7 +59,7 @@ describe('review queue in a browser, through the real relay', () => {
     base = `http://127.0.0.1:${relay.reviewPort}`;
     await relay.waitForOutput(/review queue listening/);
     for (const [who, role] of [[DPO, 'dpo'], [VIEWER, 'viewer']] as const) {
-      const added = await dlp(['reviewer', 'add', who.username, '--role', role, '--config', relay.configDir], `${who.password}\n`);
+      const added = await dlpCommand(['reviewer', 'add', who.username, '--role', role, '--config', relay.configDir], `${who.password}\n`);
       expect(added).toEqual({ code: 0, out: `Added ${who.username} (${role}).\n` });
     }
     browser = await chromium.launch({

@@ -33,10 +33,11 @@ export class SmtpSink {
     });
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port` (default: any free one). */
+  async start(port = 0): Promise<this> {
     // Replies go out at once, as from a real MTA, instead of waiting on Nagle's algorithm.
     this.server.server.on('connection', (socket: Socket) => socket.setNoDelay(true));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
   }
