@@ -71,7 +71,7 @@ export interface NoticeInput {
   recipients: string[];
   receivedAt: Date;
   rules: readonly RuleFired[];
-  findings: readonly Pick<Finding, 'kind' | 'location' | 'excerpt'>[];
+  findings: readonly (Pick<Finding, 'kind' | 'location' | 'excerpt'> & { evidence?: string })[];
   classified: readonly Pick<ClassifiedRecipient, 'address' | 'class' | 'knownContact'>[];
   facts: SenderNoticeFacts;
   reviewWithinHours?: number;
@@ -211,6 +211,9 @@ function describeFinding(f: NoticeInput['findings'][number]): string {
       return `${words} (${f.excerpt.split(':')[0]!.trim()})`;
     case 'pupil-name':
       return `${words} (${f.excerpt})`;
+    case 'unscannable-attachment':
+      // The walker's description can name a file inside an archive: the sender gets the reason only.
+      return `${words} (${UNSCANNABLE_WHY[f.evidence ?? ''] ?? 'it could not be opened'})`;
     case 'upn':
     case 'uln':
     case 'nhs-number':
@@ -223,6 +226,12 @@ function describeFinding(f: NoticeInput['findings'][number]): string {
       return `${words}: ${f.excerpt}`;
   }
 }
+
+const UNSCANNABLE_WHY: Record<string, string> = {
+  'over-limit': 'it is over a size, nesting or compression limit',
+  damaged: 'it is damaged or not what its name says',
+  'unopened-container': 'it is a kind of file that cannot be opened to check',
+};
 
 const UK_TIME = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 

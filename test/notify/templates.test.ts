@@ -563,3 +563,21 @@ describe('templates: regressions found in review', () => {
     expect(() => readTemplateSources(join(SHIPPED_RULES_DIR, 'notifications'), dir)).toThrow(/reject\.text\.hb: no such template|reject\.text\.hb.*no such template/);
   });
 });
+
+describe('findings: what an unscannable attachment shows', () => {
+  it('gives the reason only, never the walker\'s description (it can name a file inside an archive)', () => {
+    const model = noticeModel({
+      outcome: 'hold',
+      reference: 'DLP-AAAAA-BBBBB',
+      organisation: { name: 'Riverside Academy Trust' },
+      sender: STAFF,
+      recipients: ['someone@gmail.com'],
+      receivedAt: new Date('2026-11-23T09:12:00Z'),
+      rules: [],
+      findings: [{ kind: 'unscannable-attachment', location: 'attachment:class.zip', excerpt: 'Grace Hall plan.txt expands 900 times (limit 100): a zip bomb', evidence: 'over-limit' }],
+      classified: [],
+      facts: { subject: 'Plans', attachmentNames: { 'attachment:class.zip': 'class.zip' } },
+    });
+    expect(model.found).toEqual([{ where: 'attachment class.zip', items: ['a file that could not be checked (it is over a size, nesting or compression limit)'] }]);
+  });
+});
