@@ -4,7 +4,9 @@
  * and identifiers redacted, the subject to use instead (initials), the Message-ID to thread
  * the notice under, and whether the message was sent by a machine (no notice then).
  */
-import { IDENTIFIER_FINDING_KINDS, PERSONAL_DATA_FINDING_KINDS, type Finding, type HeaderLine, type NormalisedMessage } from '../engine/types.js';
+import { IDENTIFIER_FINDING_KINDS, type Finding, type HeaderLine, type NormalisedMessage } from '../engine/types.js';
+import { PERSONAL_DATA_KINDS } from '../policy/conditions/personal-data.js';
+import { oneLine } from '../text/one-line.js';
 import { redactWords } from '../text/redact.js';
 
 export interface SenderNoticeFacts {
@@ -109,11 +111,6 @@ function rewrite(subject: string, spans: SubjectSpan[], replace: (span: SubjectS
     .trim();
 }
 
-/** Control characters and line breaks out: the subject is shown in a one-line context. */
-function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
 function header(headers: readonly HeaderLine[], name: string): string | undefined {
   return headers.find((h) => h.name === name)?.value;
 }
@@ -144,14 +141,12 @@ export function automaticMessage(headers: readonly HeaderLine[], mailFrom: strin
   return undefined;
 }
 
-const PERSONAL_KINDS = new Set<string>(PERSONAL_DATA_FINDING_KINDS);
-
 /**
  * The attachment paths the findings name, as the sender may see them: a name in which a
  * pupil's name or an identifier was found has its words starred, its extension kept.
  */
 function attachmentDisplayNames(findings: readonly Finding[]): Record<string, string> {
-  const personal = findings.filter((f) => f.location.startsWith('attachment:') && PERSONAL_KINDS.has(f.kind));
+  const personal = findings.filter((f) => f.location.startsWith('attachment:') && PERSONAL_DATA_KINDS.has(f.kind));
   // A name is judged where it was seen: `attachment:a.zip` for a.zip's own name, also when shown as part of `a.zip/b.docx`.
   // Two attachments of one name are told apart as "name (2)": a name that names someone does so in every copy.
   const naming = new Set<string>(personal.filter((f) => f.span?.in === 'name').map((f) => withoutCopyNumber(f.location)));

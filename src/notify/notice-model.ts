@@ -5,7 +5,8 @@
  * guidance concrete: the subject to use instead, which attachments, which recipients.
  * Pure: the same model renders the email and the README's examples.
  */
-import { PERSONAL_DATA_FINDING_KINDS, type ClassifiedRecipient, type Finding, type RecipientClass, type RuleFired } from '../engine/types.js';
+import type { ClassifiedRecipient, Finding, FindingKind, RecipientClass, RuleFired } from '../engine/types.js';
+import { PERSONAL_DATA_KINDS } from '../policy/conditions/personal-data.js';
 import type { SenderNoticeFacts } from './facts.js';
 
 export const NOTICE_OUTCOMES = ['warn', 'hold', 'reject', 'released', 'rejected'] as const;
@@ -80,12 +81,11 @@ export interface NoticeInput {
 
 const SUBJECT_RULES = new Set(['pupil-name-in-subject', 'sensitive-subject']);
 /** Which findings name the attachments an attachment rule is about. */
-const ATTACHMENT_RULES: Record<string, (kind: string) => boolean> = {
-  'unencrypted-sensitive-attachment': (kind) => PERSONAL_KINDS.has(kind),
+const ATTACHMENT_RULES: Record<string, (kind: FindingKind) => boolean> = {
+  'unencrypted-sensitive-attachment': (kind) => PERSONAL_DATA_KINDS.has(kind),
   'password-with-attachment': (kind) => kind === 'encrypted-attachment',
   'unscannable-attachment': (kind) => kind === 'unscannable-attachment',
 };
-const PERSONAL_KINDS = new Set<string>(PERSONAL_DATA_FINDING_KINDS);
 const MAX_FOUND_ITEMS = 12;
 
 export function noticeModel(input: NoticeInput): NoticeModel {

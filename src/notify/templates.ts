@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
+import { oneLine } from '../text/one-line.js';
 import { NOTICE_OUTCOMES, type NoticeModel, type NoticeOutcome } from './notice-model.js';
 
 export const TEMPLATE_FORMATS = ['subject', 'text', 'html'] as const;
@@ -122,10 +123,6 @@ function refuseUnescaped(name: string, source: string): void {
   if (/\{\{~?\s*[{&]/.test(source)) {
     throw new TemplateError(`${name}: HTML templates must not use {{{ }}} or {{& }}: everything inserted into an HTML email is escaped`);
   }
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /**
