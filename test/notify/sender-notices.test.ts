@@ -41,6 +41,20 @@ function notices(yaml = NOTIFICATIONS): { notices: SenderNotices; mailer: Record
   return { notices: new SenderNotices(() => config, mailer, { warn: () => undefined }), mailer, config };
 }
 
+/** What the queue gives back for a held message: the fields a decision notice reads. */
+function heldItem(reference: string, verdict: Verdict, facts: SenderNoticeFacts, decisionReason: string): QueueItem {
+  return {
+    reference,
+    mailFrom: STAFF,
+    rcptTo: ['helper.volunteer@gmail.com'],
+    receivedAt: new Date('2026-11-23T09:12:00Z'),
+    ruleDetails: verdict.rules,
+    recipients: verdict.recipients,
+    decisionReason,
+    review: { findings: verdict.findings, notice: facts },
+  } as unknown as QueueItem;
+}
+
 const WARN = ['Re: Grace Hall - homework', 'Thanks for the reading sessions.', 'tutor@riverside-tuition.example.com'] as const;
 
 describe('SenderNotices', () => {
@@ -108,16 +122,7 @@ describe('SenderNotices', () => {
     const { notices: n, mailer } = notices();
     const { verdict, facts } = await inspected('Reading', 'Jane Smith (DOB 04/02/2015) has moved up two reading levels.', 'helper.volunteer@gmail.com');
     expect(verdict.action).toBe('hold');
-    const item = {
-      reference: verdict.reference,
-      mailFrom: STAFF,
-      rcptTo: ['helper.volunteer@gmail.com'],
-      receivedAt: new Date('2026-11-23T09:12:00Z'),
-      ruleDetails: verdict.rules,
-      recipients: verdict.recipients,
-      decisionReason: 'Use the parent portal.',
-      review: { findings: verdict.findings, notice: facts },
-    } as unknown as QueueItem;
+    const item = heldItem(verdict.reference, verdict, facts, 'Use the parent portal.');
     await expect(n.afterDecision(item, 'rejected')).resolves.toEqual({ sent: true, to: STAFF });
     expect(mailer.sent[0]!.subject).toBe('Your held message was not sent: "Reading"');
     expect(mailer.sent[0]!.text).toContain('Their reason: Use the parent portal.');
@@ -142,17 +147,7 @@ describe('SenderNotices: what counts as the same notice', () => {
   it("a DPO's decision is told once per held message, even when two holds share a Message-ID", async () => {
     const { notices: n, mailer } = notices();
     const { verdict, facts } = await inspected('Reading', 'Jane Smith (DOB 04/02/2015) has moved up two reading levels.', 'helper.volunteer@gmail.com', 'Message-ID: <twice@example-trust.org.uk>\r\n');
-    const item = (reference: string) =>
-      ({
-        reference,
-        mailFrom: STAFF,
-        rcptTo: ['helper.volunteer@gmail.com'],
-        receivedAt: new Date(),
-        ruleDetails: verdict.rules,
-        recipients: verdict.recipients,
-        decisionReason: 'No.',
-        review: { findings: verdict.findings, notice: facts },
-      }) as unknown as QueueItem;
+    const item = (reference: string) => heldItem(reference, verdict, facts, 'No.');
     await n.afterDecision(item('DLP-AAAAA-11111'), 'rejected');
     await n.afterDecision(item('DLP-AAAAA-22222'), 'rejected');
     await n.afterDecision(item('DLP-AAAAA-22222'), 'rejected');
