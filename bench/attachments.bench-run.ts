@@ -7,7 +7,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, beforeAll, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { InspectionEngine } from '../src/engine/inspect.js';
@@ -17,9 +16,9 @@ import { HarakaRelay } from '../test/support/haraka-relay.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { sendRaw } from '../test/support/send.js';
 import { SmtpSink } from '../test/support/smtp-sink.js';
+import { loopDelaySince } from './support/loop-delay.js';
+import { BENCH_PARTNER as PARTNER, BENCH_STAFF as STAFF, messageWithFiles, prose, timetableCsv } from './support/corpus.js';
 
-const STAFF = 's.jones@example-trust.org.uk';
-const PARTNER = 'bookings@museum.example.org';
 const RELAY_SENDS = Number(process.env['BENCH_ATTACHMENT_SENDS'] ?? 10);
 const DLP_YAML = 'organisation:\n  name: Bench Trust\n  internal_domains: [example-trust.org.uk]\ninspection:\n  timeout_ms: 60000\n';
 
@@ -28,22 +27,14 @@ const sink = new SmtpSink();
 let plain: HarakaRelay;
 let withDlp: HarakaRelay;
 
-/** Deliverable text (no identifiers, no roster): what a trip letter or a timetable holds. */
-function prose(lines: number): string {
-  return Array.from({ length: lines }, (_, i) => `Line ${i}: the Year ${(i % 6) + 7} trip leaves at 8.45 from the main gate; packed lunch and a coat, please.`).join('\n');
-}
-function table(rows: number): string {
-  return ['Room,Day,Period,Subject,Teacher,Group,Notes,Week'].concat(Array.from({ length: rows }, (_, i) => `R${i % 40},${['Mon', 'Tue', 'Wed', 'Thu', 'Fri'][i % 5]},${i % 6},Maths ${i % 13},T${i % 90},G${i % 30},Bring calculator ${i},${i % 2 ? 'A' : 'B'}`)).join('\n');
-}
-const withAttachment = (name: string): Promise<Buffer> =>
-  new MailComposer({ from: STAFF, to: PARTNER, subject: 'Timetable', text: 'Attached.', attachments: [{ filename: name, content: fixtures.read(name) }] }).compile().build();
+const withAttachment = (name: string): Promise<Buffer> => messageWithFiles(fixtures, [name]);
 const median = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! * 100) / 100;
 
 beforeAll(async () => {
   fixtures.file('letter.txt', prose(25_000));
   fixtures.convert('letter.txt', 'pdf');
   fixtures.convert('letter.txt', 'docx');
-  fixtures.file('timetable.csv', table(135_000));
+  fixtures.file('timetable.csv', timetableCsv(135_000));
   fixtures.convert('timetable.csv', 'xlsx');
   fixtures.zip('bundle.zip', ['letter.docx', 'timetable.csv']);
   await sink.start();
@@ -101,8 +92,8 @@ it('attachment extraction throughput, relay latency with large attachments, even
     };
   }
   const loopDelay = (relay: HarakaRelay): Record<string, number> => {
-    const delays = [...relay.output.matchAll(/loop-delay (\{[^}]*\})/g)].map((m) => JSON.parse(m[1]!) as { p99: number; max: number });
-    return { 'worst per-second p99 ms': Math.max(...delays.map((d) => d.p99)), 'max ms': Math.max(...delays.map((d) => d.max)), seconds: delays.length };
+    const delay = loopDelaySince(relay);
+    return { 'worst per-second p99 ms': delay.worstP99, 'max ms': delay.max, seconds: delay.seconds };
   };
   const loop = { 'plain Haraka': loopDelay(plain), 'Haraka + dlp': loopDelay(withDlp) };
 

@@ -6,12 +6,13 @@
  * becomes `encrypted`, and the detectors turn both into findings.
  */
 import { extname } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { fileTypeFromBuffer, supportedExtensions } from 'file-type';
 import type { AttachmentSummary } from '../engine/types.js';
 import { decodeTextBytes } from '../text/decode-bytes.js';
 import { htmlAsText } from '../engine/html-text.js';
+import { parsingLimitOf } from '../engine/normalise.js';
 import { inspectCompoundFile, PGP_MESSAGE, rtfText, sevenZipEncryption } from './containers.js';
+import { csvAsText } from './csv-text.js';
 import { officeXmlText, sharedStrings, textParts, worksheetText, xmlText } from './office-text.js';
 import { pdfText } from './pdf.js';
 import { openZip, ZipLimitError, type ZipArchive, type ZipEntry } from './zip.js';
@@ -86,6 +87,13 @@ const ODF_TYPES = new Set(['odt', 'ods', 'odp']);
 const UNOPENED_CONTAINERS = new Set(['tar', 'gz', 'bz2', 'xz', 'rar', 'cab', 'zst', 'lz', 'lzh', 'arj', 'Z', 'cpio', 'ar', 'deb', 'rpm', 'iso', 'dmg', 'vhd', 'vhdx', 'lz4', 'ace', 'alz', 'apk', 'msi']);
 const UNOPENED_MIME = /gzip|x-tar|x-bzip|x-xz|rar|cab|zstd|x-compress|x-lzip|x-7z|x-iso|x-apple-diskimage|x-rpm|x-deb|msi/;
 const LEGACY_NAMES = { doc: 'Word', xls: 'Excel', ppt: 'PowerPoint' } as const;
+// Text formats file-type names for themselves: a meeting invitation's description is read like any text.
+const TEXT_FORMATS = new Set(['ics', 'vcf']);
+
+/** TNEF's signature, 0x223E9F78 little-endian. */
+function isTnef(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x78 && bytes[1] === 0x9f && bytes[2] === 0x3e && bytes[3] === 0x22;
+}
 
 /** Past 1 MB inflated, an entry that expands more than the allowed ratio: small highly repetitive files are left to the extraction allowance. */
 function isBomb(entry: ZipEntry, maxRatio: number): boolean {
@@ -188,6 +196,8 @@ export class AttachmentWalker {
             evidence: 'unopened-container',
           };
         }
+      } else if (isTnef(bytes) || /^application\/(?:vnd\.)?ms-tnef$/.test(declaredType)) {
+        part.unscannable = { description: "it is an Outlook winmail.dat (TNEF), which holds the message's attachments and is not opened for inspection", evidence: 'unopened-container' };
       } else if (UNOPENED_CONTAINERS.has(part.trueType) || UNOPENED_MIME.test(detected?.mime ?? '')) {
         part.unscannable = { description: `it is a ${part.trueType} archive, which is not opened for inspection: send the files as they are, or as a zip`, evidence: 'unopened-container' };
       } else if (part.trueType === 'rtf') {
@@ -198,7 +208,7 @@ export class AttachmentWalker {
         else if (pdf.timedOut) part.unscannable = { description: `it took more than ${this.limits.maxMillis} ms to read`, evidence: 'over-limit' };
         else part.text = pdf.text;
       } else if (part.trueType === 'eml') await this.openMessage(part, bytes, depth);
-      else if (part.trueType === 'text' || part.trueType === 'xml') {
+      else if (part.trueType === 'text' || part.trueType === 'xml' || TEXT_FORMATS.has(part.trueType)) {
         // Whatever its name, text is read: a CSV renamed .dat, a Common Transfer File (.xml).
         const text = decodeTextBytes(bytes).text;
         if (nameExt === 'csv' || /^text\/csv|^application\/csv/.test(declaredType)) part.text = csvAsText(text);
@@ -207,10 +217,13 @@ export class AttachmentWalker {
         else part.text = text;
       }
     } catch (error) {
+      const messageLimit = parsingLimitOf(error);
       part.unscannable =
         error instanceof ZipLimitError
           ? { description: `it is over a limit: ${error.message}`, evidence: 'over-limit' }
-          : { description: `it is damaged or not what it claims to be (${describe(error)})`, evidence: 'damaged' };
+          : messageLimit
+            ? { description: `it is an attached message over the limits for inspection: ${messageLimit}`, evidence: 'over-limit' }
+            : { description: `it is damaged or not what it claims to be (${describe(error)})`, evidence: 'damaged' };
     }
   }
 
@@ -343,16 +356,6 @@ export class AttachmentWalker {
     const left = this.limits.maxExtractedBytes - this.extracted;
     if (wanted > left) throw new ZipLimitError(`the message's archives hold more than ${this.limits.maxExtractedBytes} bytes`);
     return Math.min(left, cap);
-  }
-}
-
-/** A CSV file as rows of tab-separated cells, so that "Jane,Smith" reads as two cells of one row. */
-function csvAsText(text: string): string {
-  try {
-    const rows = parseCsv(text, { relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
-    return rows.map((row) => row.join('\t')).join('\n');
-  } catch {
-    return text.replace(/,/g, '\t');
   }
 }
 

@@ -58,22 +58,35 @@ export function sharedStrings(xml: string): string[] {
 
 /** A worksheet as rows of tab-separated cells, shared strings resolved: "Jane<tab>Smith<tab>41914". */
 export function worksheetText(xml: string, strings: readonly string[]): string {
+  // One pass over the sheet (a 5 MB xlsx holds a million cells): each cell's start tag, then
+  // the end of that cell or of its row, whichever comes first.
+  const cellStartOrRowEnd = /<(?:[\w.-]+:)?c\b([^<>]*)>|<\/(?:[\w.-]+:)?row>/g;
+  const cellOrRowEnd = /<\/(?:[\w.-]+:)?(c|row)>/g;
   const rows: string[] = [];
-  for (const row of xml.split(/<\/(?:[\w.-]+:)?row>/)) {
-    const cells: string[] = [];
-    // Self-closing cells hold nothing; each remaining </c> ends one cell.
-    for (const chunk of row.replace(/<(?:[\w.-]+:)?c\b[^<>]*\/>/g, '').split(/<\/(?:[\w.-]+:)?c>/)) {
-      const open = /<(?:[\w.-]+:)?c\b([^<>]*)>/.exec(chunk);
-      if (!open) continue;
-      const type = /\bt="([^"]*)"/.exec(open[1]!)?.[1];
-      const body = chunk.slice(open.index + open[0].length);
-      const value = /<(?:[\w.-]+:)?v>([^<>]*)<\/(?:[\w.-]+:)?v>/.exec(body)?.[1] ?? '';
-      if (type === 's') cells.push(strings[Number(value)] ?? '');
-      else if (type === 'inlineStr') cells.push(officeXmlText(body).trim());
-      else cells.push(officeXmlText(value));
-    }
+  let cells: string[] = [];
+  const endRow = (): void => {
     if (cells.length > 0) rows.push(cells.join('\t'));
+    cells = [];
+  };
+  for (let start = cellStartOrRowEnd.exec(xml); start; start = cellStartOrRowEnd.exec(xml)) {
+    const attributes = start[1];
+    if (attributes === undefined) {
+      endRow();
+      continue;
+    }
+    if (attributes.endsWith('/')) continue; // a self-closing cell holds nothing
+    cellOrRowEnd.lastIndex = cellStartOrRowEnd.lastIndex;
+    const end = cellOrRowEnd.exec(xml);
+    const body = xml.slice(cellStartOrRowEnd.lastIndex, end ? end.index : xml.length);
+    // After a cell's end, look for the next cell; a row's end is read by the loop itself.
+    cellStartOrRowEnd.lastIndex = !end ? xml.length : end[1] === 'c' ? cellOrRowEnd.lastIndex : end.index;
+    const type = /\bt="([^"]*)"/.exec(attributes)?.[1];
+    const value = /<(?:[\w.-]+:)?v>([^<>]*)<\/(?:[\w.-]+:)?v>/.exec(body)?.[1] ?? '';
+    if (type === 's') cells.push(strings[Number(value)] ?? '');
+    else if (type === 'inlineStr') cells.push(officeXmlText(body).trim());
+    else cells.push(value.includes('&') ? decodeEntities(value) : value);
   }
+  endRow();
   return rows.join('\n');
 }
 

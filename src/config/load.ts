@@ -51,7 +51,7 @@ export interface DlpConfig {
   forwarding: ForwardingPatterns;
   personalData: PersonalDataSettings;
   attachments: AttachmentLimits;
-  inspection: { timeoutMs: number; maxHtmlChars: number; workers: number };
+  inspection: { timeoutMs: number; maxWaitMs: number; maxHtmlChars: number; workers: number };
   quarantine: QuarantineSettings;
   review: ReviewSettings;
   /** How the relay sends its own emails; undefined when not configured. */
@@ -123,6 +123,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     },
     inspection: {
       timeoutMs: file.inspection.timeout_ms,
+      maxWaitMs: file.inspection.max_wait_ms ?? file.inspection.timeout_ms,
       maxHtmlChars: file.inspection.max_html_chars,
       workers: file.inspection.workers ?? Math.max(1, availableParallelism()),
     },

@@ -159,6 +159,8 @@ export const dlpConfigSchema = z.strictObject({
   inspection: z
     .strictObject({
       timeout_ms: z.number().int().min(100).max(300_000).default(20_000),
+      /** How long a message may wait for a free inspection process before it gets 451 (default timeout_ms). */
+      max_wait_ms: z.number().int().min(100).max(300_000).optional(),
       max_html_chars: z.number().int().positive().default(5_000_000),
       /** Inspection worker processes in the relay; default one per core. */
       workers: z.number().int().min(1).max(64).optional(),

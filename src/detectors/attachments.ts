@@ -15,6 +15,10 @@ export function createAttachmentDetector(): Detector {
       if (PGP_MESSAGE.test(message.text)) {
         findings.push({ kind: 'encrypted-attachment', location: 'body', excerpt: 'PGP encrypted message in the body', evidence: 'pgp-inline' });
       }
+      if (message.ambiguousStructure) {
+        // What the relay read may not be what the reader's client shows: checked as far as it goes, and not trusted.
+        findings.push({ kind: 'unscannable-attachment', location: 'body', excerpt: `the message's structure can be read more than one way: ${message.ambiguousStructure}`, evidence: 'damaged' });
+      }
       for (const part of message.parts) {
         const location = `attachment:${part.path}` as const;
         if (part.encrypted) findings.push({ kind: 'encrypted-attachment', location, excerpt: part.encrypted.description, evidence: part.encrypted.evidence });

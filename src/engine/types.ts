@@ -134,6 +134,8 @@ export interface NormalisedMessage {
   /** Every attachment opened as what it really is, archives and attached messages walked (see src/attachments). */
   parts: ExtractedPart[];
   size: number;
+  /** Why parsers may split the message differently (a multipart naming two boundaries, or none); absent when they may not. */
+  ambiguousStructure?: string;
 }
 
 export interface RuleFired {

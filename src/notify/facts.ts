@@ -156,15 +156,28 @@ function attachmentDisplayNames(findings: readonly Finding[]): Record<string, st
   for (const f of findings) {
     if (!f.location.startsWith('attachment:') || f.location in names) continue;
     const segments = f.location.slice('attachment:'.length).split('/');
-    const at = (i: number): string => withoutCopyNumber(`attachment:${segments.slice(0, i + 1).join('/')}`);
+    if (segments.length > MAX_JUDGED_SEGMENTS) {
+      names[f.location] = oneLine(segments.map((segment) => redactFileName(segment)).join('/'));
+      continue;
+    }
+    // Each path is built once, walking down, and whether one above lists names is carried along:
+    // an attachment's name can be 100,000 characters with a slash in every date.
+    let path = 'attachment:';
+    let listedAbove = false;
     const shown = segments.map((segment, i) => {
-      const above = segments.slice(0, i).some((_s, j) => listing.has(at(j)));
-      return naming.has(at(i)) || above ? redactFileName(segment) : segment;
+      path += i === 0 ? segment : `/${segment}`;
+      const judged = withoutCopyNumber(path);
+      const redact = naming.has(judged) || listedAbove;
+      listedAbove ||= listing.has(judged);
+      return redact ? redactFileName(segment) : segment;
     });
     names[f.location] = oneLine(shown.join('/'));
   }
   return names;
 }
+
+/** Deeper than the walker nests (20 levels of a few folders each): a name full of slashes, shown with every word starred. */
+const MAX_JUDGED_SEGMENTS = 100;
 
 const COPY_NUMBER = / \(\d+\)$/;
 

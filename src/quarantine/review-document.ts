@@ -76,7 +76,7 @@ function reviewFinding(finding: Finding, message: NormalisedMessage): ReviewFind
 }
 
 /** The text a finding's span points into. */
-function sourceText(location: string, source: TextSource, message: NormalisedMessage): string | undefined {
+export function sourceText(location: string, source: TextSource, message: NormalisedMessage): string | undefined {
   const path = location.startsWith('attachment:') ? location.slice('attachment:'.length) : undefined;
   switch (source) {
     case 'subject':

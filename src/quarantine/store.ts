@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ReviewerAccounts } from './accounts.js';
 import { AuditTrail } from './audit-trail.js';
-import { maskDatabaseUrl, openDatabase } from './database.js';
+import { maskDatabaseUrl, openDatabase, type DatabaseOptions } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { pageOf, queueCondition, sealQueueItem, toQueueEntry, toQueueItem } from './queue-rows.js';
 import { SealedBox } from './sealed-box.js';
@@ -38,11 +38,11 @@ const KEY_MISMATCH =
  * `key` is the key the queue was written with. Throws `QuarantineUnavailableError` naming the
  * database (password masked) if any of that fails.
  */
-export async function openQuarantineStore(options: { url: string; key: Buffer }): Promise<QuarantineStore> {
+export async function openQuarantineStore(options: { url: string; key: Buffer } & DatabaseOptions): Promise<QuarantineStore> {
   let db: Kysely<QuarantineTables> | undefined;
   try {
     const box = new SealedBox(options.key);
-    const opened = openDatabase(options.url);
+    const opened = openDatabase(options.url, options);
     db = opened.db;
     await migrateToLatest(db, opened.dialect);
     await checkKey(db, options.key);

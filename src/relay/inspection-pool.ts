@@ -4,7 +4,7 @@ import type { DlpConfig } from '../config/load.js';
 import type { Envelope, Verdict } from '../engine/types.js';
 import type { SenderNoticeFacts } from '../notify/facts.js';
 import type { ReviewDocument } from '../quarantine/types.js';
-import type { InspectionTask, RosterCheck } from './inspection-worker.js';
+import type { InspectionStarted, InspectionTask, RosterCheck } from './inspection-worker.js';
 
 /** A verdict, and for a message to be held, what its reviewer will be shown. */
 export interface InspectionOutcome {
@@ -14,11 +14,27 @@ export interface InspectionOutcome {
   notice?: SenderNoticeFacts;
 }
 
+/** workerpool waits this long for a cancelled task's process to clean up, then as long again for it to exit after SIGTERM. */
+const WORKER_TERMINATE_TIMEOUT_MS = 1_000;
+const KILL_STUCK_WORKER_AFTER_MS = 2 * WORKER_TERMINATE_TIMEOUT_MS + 500;
+
+function killIfStillThere(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone: it was not stuck
+  }
+}
+
 /** What the plugin asks of inspection; the pool below is the real one. */
 export interface Inspector {
   /** Later inspections judge by this (already validated) configuration and accepted roster snapshot ('' for none). */
   use(config: DlpConfig, rosterSnapshot: string): void;
-  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<InspectionOutcome>;
+  /**
+   * Aborting `signal` takes a waiting message out of the queue, or kills the process inspecting
+   * it. `started` is called when a process begins on the message (it may wait for one first).
+   */
+  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal, started?: () => void): Promise<InspectionOutcome>;
   /** Reads roster files off the relay's event loop into a snapshot in `snapshotDir`; rejects with the reason when they cannot be used. */
   checkRoster(files: readonly string[], idKey: Buffer, snapshotDir: string): Promise<RosterCheck>;
   close(): Promise<void>;
@@ -46,6 +62,7 @@ export class InspectionPool implements Inspector {
       maxWorkers: processes,
       // Structured clone over IPC: the message travels as bytes, not as a JSON array of numbers.
       forkOpts: { serialization: 'advanced' },
+      workerTerminateTimeout: WORKER_TERMINATE_TIMEOUT_MS,
     });
   }
 
@@ -59,7 +76,7 @@ export class InspectionPool implements Inspector {
     return Promise.resolve(this.pool.exec('checkRoster', [[...files], idKey.toString('hex'), snapshotDir]) as PromiseLike<RosterCheck>);
   }
 
-  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal): Promise<InspectionOutcome> {
+  inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal, started?: () => void): Promise<InspectionOutcome> {
     const task: InspectionTask = {
       configDir: this.config.configDir,
       configText: this.config.configText,
@@ -68,11 +85,28 @@ export class InspectionPool implements Inspector {
       envelope,
       reference,
     };
-    const running = this.pool.exec('inspect', [task]);
-    const abort = (): void => void running.cancel();
+    let workerPid: number | undefined;
+    let settled = false;
+    const running = this.pool.exec('inspect', [task], {
+      on: (event: InspectionStarted) => {
+        workerPid = event.pid;
+        started?.();
+      },
+    });
+    const abort = (): void => {
+      if (settled) return;
+      void running.cancel();
+      // workerpool ends a cancelled task's process, at worst with SIGTERM, which a stopped or
+      // wedged process never acts on: it would keep its place in the pool for ever. Once
+      // workerpool has given up waiting, SIGKILL whatever is left; it then sees the exit it waits for.
+      if (workerPid !== undefined) setTimeout(killIfStillThere, KILL_STUCK_WORKER_AFTER_MS, workerPid).unref();
+    };
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
-    return Promise.resolve(running as PromiseLike<InspectionOutcome>).finally(() => signal.removeEventListener('abort', abort));
+    return Promise.resolve(running as PromiseLike<InspectionOutcome>).finally(() => {
+      settled = true;
+      signal.removeEventListener('abort', abort);
+    });
   }
 
   async close(): Promise<void> {

@@ -35,7 +35,13 @@ export interface RosterCheck {
 
 let current: { key: string; engine: InspectionEngine } | undefined;
 
+/** Sent to the relay when a task starts: the process to kill if the task runs out of time. */
+export interface InspectionStarted {
+  pid: number;
+}
+
 async function inspect(task: InspectionTask): Promise<InspectionOutcome> {
+  workerpool.workerEmit({ pid: process.pid } satisfies InspectionStarted);
   const key = `${task.configDir}\0${task.configText}\0${task.rosterSnapshot}`;
   if (current?.key !== key) {
     const config = loadConfig(task.configDir, { configText: task.configText });

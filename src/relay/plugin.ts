@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
 import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
+import { parsingLimitOf } from '../engine/normalise.js';
 import { newReference } from '../engine/reference.js';
 import type { Verdict } from '../engine/types.js';
 import { InspectionPool, type InspectionOutcome } from './inspection-pool.js';
 import { RosterKeeper, type RelayLog } from './roster-keeper.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
-import { decide, holdFailed, inspectionFailed, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+import { decide, holdFailed, inspectionBusy, inspectionFailed, overInspectionLimit, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
 import { RELEASE_VIA_NOTE } from './haraka-outbound.js';
 import { QuarantineAccess } from './quarantine-access.js';
 import { queueItemOf } from './queue-item.js';
@@ -105,13 +106,21 @@ function configDir(plugin: DlpPlugin): string {
 /**
  * Puts a validated configuration and accepted roster in force. Haraka answers "450 plugin
  * timeout" on its own after `plugin.timeout` seconds: keep that guard a little behind our
- * own time budget, so the sender always gets our 451 with a reference.
+ * own time budgets (waiting for a process, inspecting, storing a hold), so the sender always
+ * gets our 451 with a reference.
  */
 function useConfig(plugin: DlpPlugin, config: DlpConfig, rosterSnapshot: string): void {
   plugin.dlpConfig = config;
   plugin.inspector?.use(config, rosterSnapshot);
-  plugin.timeout = Math.ceil(config.inspection.timeoutMs / 1000) + 5;
+  plugin.timeout = Math.ceil((config.inspection.maxWaitMs + config.inspection.timeoutMs + HOLD_WRITE_MS) / 1000) + 5;
 }
+
+/**
+ * Longest wait for the review queue to store a held message before the sender gets 451. The
+ * store's own limits (PostgreSQL's query and connection timeouts, SQLite's busy timeout) end
+ * a write sooner; this answers a store that is stuck beyond them.
+ */
+const HOLD_WRITE_MS = 15_000;
 
 let configGeneration = 0;
 
@@ -191,19 +200,35 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     }
     return asDecided;
   };
-  const failed = (error: unknown): void => void answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
+  const failed = (error: unknown): void => {
+    const overLimit = parsingLimitOf(error);
+    if (overLimit) return void answer(overInspectionLimit(reference, overLimit), 'refuse-over-limit', undefined, error);
+    return void answer(inspectionFailed(reference, 'error'), 'tempfail-error', undefined, error);
+  };
 
   try {
     const { inspector, dlpConfig } = this;
     if (!txn || !inspector || !dlpConfig) throw new Error('no transaction or no inspector');
     mailFrom = addressOf(txn.mail_from);
     rcptTo = txn.rcpt_to.map(addressOf);
-    const timeoutMs = dlpConfig.inspection.timeoutMs;
+    const { timeoutMs, maxWaitMs } = dlpConfig.inspection;
     const budget = new AbortController();
+    // Two budgets: waiting for a free inspection process (a burst of large messages queues up),
+    // then the inspection itself. Counting the wait against the inspection would kill processes
+    // part-way through work that a moment more would finish, and under a burst no message would
+    // ever be checked; a message that waits too long is taken out of the queue untouched.
     timer = setTimeout(() => {
-      budget.abort(); // kills the inspection worker process, not only our wait for it
-      void answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
-    }, timeoutMs);
+      budget.abort();
+      void answer(inspectionBusy(reference), 'tempfail-busy', undefined, new Error(`no inspection process was free within ${maxWaitMs} ms`));
+    }, maxWaitMs);
+    const inspectionStarted = (): void => {
+      if (answered) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        budget.abort(); // kills the inspection worker process, not only our wait for it
+        void answer(inspectionFailed(reference, 'timeout'), 'tempfail-timeout', undefined, new Error(`inspection exceeded ${timeoutMs} ms`));
+      }, timeoutMs);
+    };
     const quarantine = this.quarantine;
     const relayMail = this.relayMail;
     // The sender hears about a hold or reject once the relay has answered exactly that; about a
@@ -217,7 +242,7 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     txn.message_stream.get_data((raw) => {
       try {
         inspector
-          .inspect(raw, { mailFrom, rcptTo }, reference, budget.signal)
+          .inspect(raw, { mailFrom, rcptTo }, reference, budget.signal, inspectionStarted)
           .then(async (inspected) => {
             const { verdict, review } = inspected;
             const outcome = verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action;
@@ -233,11 +258,21 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
               return void answer(decision, outcome, verdict);
             }
             if (answered) return; // the time budget ran out first: the sender has its 451 and will retry
+            // The inspection is over: from here the store's own timeouts bound the write, and this
+            // guard only answers a store that hangs beyond them.
+            clearTimeout(timer);
+            timer = setTimeout(() => {
+              void answer(holdFailed(reference), 'tempfail-quarantine', verdict, new Error(`the review queue did not store the message within ${HOLD_WRITE_MS} ms`));
+            }, HOLD_WRITE_MS);
             try {
               // Committed before the reply: a crash after the 250 cannot lose it.
               await (await quarantine.store()).hold(item);
             } catch (error) {
               return void answer(holdFailed(reference), 'tempfail-quarantine', verdict, error);
+            }
+            if (answered) {
+              connection.logerror(this, `dlp: ref ${reference} was stored in the review queue after the sender was told 451; its retry will be held again under a new reference`);
+              return;
             }
             return answerAndNotify(inspected, decision, outcome);
           })

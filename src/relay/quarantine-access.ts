@@ -11,6 +11,12 @@ import type { RelayLog } from './roster-keeper.js';
 
 /** After a failed open, the next attempt waits this long, so a dead database is not hammered by every message. */
 const RETRY_MS = 5_000;
+/**
+ * SQLite waits for another process's write lock synchronously, freezing every connection of
+ * the relay meanwhile: wait only as long as an ordinary write takes, and answer a hold that
+ * cannot wait 451 (the sending server retries) rather than stall the relay.
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 100;
 
 export class QuarantineAccess {
   private opening: Promise<QuarantineStore> | undefined;
@@ -37,7 +43,7 @@ export class QuarantineAccess {
     try {
       const { key, created } = loadOrCreateKey(this.settings.keyFile, { create: true });
       if (created) this.log.warn(`dlp: made a new quarantine key in ${this.settings.keyFile}; back it up, and give every relay that shares this queue the same file`);
-      const store = await openQuarantineStore({ url: this.settings.database, key });
+      const store = await openQuarantineStore({ url: this.settings.database, key, sqliteBusyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS });
       this.log.info(`dlp: quarantine store open (${this.settings.database.startsWith('sqlite:') ? this.settings.database : 'PostgreSQL'})`);
       return store;
     } catch (error) {

@@ -6,7 +6,7 @@ export const VERDICT_HEADER = 'X-DLP-Verdict';
 export type RelayDecision = { kind: 'deliver'; header: string } | { kind: 'hold'; line: string } | Refusal;
 export interface Refusal {
   kind: 'refuse';
-  code: 550 | 451;
+  code: 550 | 554 | 451;
   enhanced: [number, number, number];
   lines: string[];
 }
@@ -62,6 +62,30 @@ export function inspectionFailed(reference: string, why: 'error' | 'timeout'): R
     code: 451,
     enhanced: [4, 3, 0],
     lines: [smtpSafe(`The message ${what} for personal data and has not been sent; it will be retried. Ref ${reference}`)],
+  };
+}
+
+/** The 451 for a message that found every inspection process busy for too long: the sender retries later. */
+export function inspectionBusy(reference: string): Refusal {
+  return {
+    kind: 'refuse',
+    code: 451,
+    enhanced: [4, 3, 2],
+    lines: [smtpSafe(`The relay is busy checking other messages for personal data; this message has not been sent and will be retried. Ref ${reference}`)],
+  };
+}
+
+/**
+ * The 554 for a message the relay can never check (over the MIME parser's hard limits): the
+ * same bytes would fail on every retry, so the sender hears now, with what to do, rather than
+ * when its server gives up retrying. Nothing is delivered.
+ */
+export function overInspectionLimit(reference: string, why: string): Refusal {
+  return {
+    kind: 'refuse',
+    code: 554,
+    enhanced: [5, 3, 4],
+    lines: [smtpSafe(`The message cannot be checked for personal data: ${why}, more than this relay can check. It has not been sent; send the content in smaller messages. Ref ${reference}`)],
   };
 }
 

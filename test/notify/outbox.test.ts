@@ -478,7 +478,9 @@ describe('outbox: regressions found in review', () => {
     await waitUntil('a deferral', () => messages(log.warn).some((m) => m.includes('later@example-trust.org.uk')));
     await waitUntil('the taken one', () => received.length === 1);
     expect(received).toEqual(['now@example-trust.org.uk']);
-    expect(await box.pending()).toBe(1);
+    // The server counts the email at the end of its data, a moment before the outbox hears 250 and takes its file off the spool.
+    await waitUntil('the sent one off the spool', async () => (await box.pending()) === 1);
+    expect(received).toEqual(['now@example-trust.org.uk']);
     deferring = false;
     await waitUntil('the outbox to empty', async () => (await box.pending()) === 0);
     expect(received).toEqual(['now@example-trust.org.uk', 'later@example-trust.org.uk']);

@@ -50,6 +50,11 @@ export class HarakaRelay {
     this.dir = mkdtempSync(join(tmpdir(), 'dlp-relay-'));
   }
 
+  /** The Haraka process's id, while it runs (its inspection workers are its children). */
+  get pid(): number | undefined {
+    return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
+  }
+
   get configDir(): string {
     return join(this.dir, 'config');
   }
@@ -141,7 +146,8 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.once('connect', () => {

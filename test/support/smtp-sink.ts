@@ -10,6 +10,10 @@ export interface ReceivedMessage {
 /** A real downstream SMTP server (the smarthost) that keeps what it receives. */
 export class SmtpSink {
   readonly received: ReceivedMessage[] = [];
+  /** While set, every message is refused at the end of DATA with this reply (a full or failing smarthost). */
+  refuseWith: { code: number; message: string } | undefined;
+  /** Messages refused so far. */
+  refused = 0;
   private waiters: Array<() => void> = [];
   private readonly server: SMTPServer;
   port = 0;
@@ -24,6 +28,10 @@ export class SmtpSink {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
+          if (this.refuseWith) {
+            this.refused += 1;
+            return callback(Object.assign(new Error(this.refuseWith.message), { responseCode: this.refuseWith.code }));
+          }
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           this.received.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
           for (const wake of this.waiters.splice(0)) wake();
@@ -31,6 +39,9 @@ export class SmtpSink {
         });
       },
     });
+    // A sender dying mid-transaction (a relay killed with SIGKILL) resets its connection: the
+    // server reports that as an 'error' event, which must not take the test process down.
+    this.server.on('error', () => {});
   }
 
   /** Listens on `port` (default: any free one). */

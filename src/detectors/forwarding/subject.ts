@@ -3,8 +3,10 @@ export type SubjectIntent = 'forward' | 'reply' | 'new';
 
 // Bracketed tags that gateways put in front ("[EXTERNAL]", "[SECURE]") are skipped.
 const LEADING_TAG = /^\s*\[[^\]]{1,40}\]\s*/;
-// A prefix word, an optional counter ("RE[2]:"), then a colon (ASCII or full-width).
-const PREFIX = /^\s*([\p{L}]{1,10})\s*(?:\[\d{1,3}\])?\s*[:：]/u;
+// A prefix word, an optional counter ("RE[2]:"), then a colon (ASCII or full-width). One run of
+// white space between each: two runs side by side ("\s*(?:...)?\s*") backtrack quadratically
+// over a subject of a word and a long run of spaces.
+const PREFIX = /^\s*([\p{L}]{1,10})\s*(?:\[\d{1,3}\]\s*)?[:：]/u;
 
 /**
  * Reads the first recognised prefix of a subject: "FW: RE: x" is a forward, "RE: FW: x"

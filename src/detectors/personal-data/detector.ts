@@ -193,12 +193,17 @@ class FindingList {
   private readonly seen = new Set<string>();
   private readonly counts = new Map<string, number>();
   private readonly overflow = new Map<string, { first: Finding; hidden: number; pupils: Set<string>; identifiers: Set<string> }>();
+  private readonly locationIds = new Map<string, number>();
 
   add(finding: Finding): void {
-    const key = `${finding.kind}|${finding.location}|${finding.excerpt}|${finding.pupils?.join(',') ?? ''}|${finding.identifiers?.join(',') ?? ''}`;
+    // A location is as long as an attachment's name, which hostile mail makes a megabyte of
+    // pupils' names: keys carry a number for it, or each finding would copy the name.
+    let where = this.locationIds.get(finding.location);
+    if (where === undefined) this.locationIds.set(finding.location, (where = this.locationIds.size));
+    const key = `${finding.kind}|${where}|${finding.excerpt}|${finding.pupils?.join(',') ?? ''}|${finding.identifiers?.join(',') ?? ''}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const place = `${finding.kind}|${finding.location}`;
+    const place = `${finding.kind}|${where}`;
     const count = (this.counts.get(place) ?? 0) + 1;
     this.counts.set(place, count);
     // A finding about one of several pupils who share a name is kept whole: a summary cannot say which.

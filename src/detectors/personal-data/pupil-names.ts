@@ -6,6 +6,7 @@
  */
 import AhoCorasick from 'modern-ahocorasick';
 import type { RosterPupil } from '../../roster/load-roster.js';
+import { dictionaryMatches, dictionaryShape, type DictionaryShape } from '../../text/dictionary-scan.js';
 import { endsWord, foldTerm, originalSpan, type FoldedText } from '../../text/fold.js';
 import { redactWords } from '../../text/redact.js';
 
@@ -28,6 +29,7 @@ interface NameEntry {
 export class PupilNameIndex {
   private readonly entries: NameEntry[] = [];
   private readonly matcher: AhoCorasick<number>;
+  private readonly shape: DictionaryShape;
   readonly patternCount: number;
 
   constructor(pupils: Iterable<RosterPupil>, commonWords: ReadonlySet<string>) {
@@ -57,12 +59,13 @@ export class PupilNameIndex {
       return { pattern, data: index };
     });
     this.patternCount = patterns.length;
+    this.shape = dictionaryShape(patterns);
     this.matcher = new AhoCorasick(patterns);
   }
 
   find(text: FoldedText): NameHit[] {
     const hits: Array<NameHit & { foldedStart: number; foldedEnd: number }> = [];
-    for (const match of this.matcher.iterate(text.folded)) {
+    for (const match of dictionaryMatches(this.matcher, text.folded, this.shape)) {
       if (!endsWord(text.folded, match.end)) continue;
       const entry = this.entries[match.data!]!;
       const foldedStart = match.start + 1; // the pattern's leading space is the word boundary
