@@ -3,39 +3,24 @@
  * workers), read from Linux's /proc. Peak resident memory is sampled, so that workers that
  * come and go are counted while they live.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { allProcesses } from '../../test/support/processes.js';
 
 const PAGE_KB = 4;
 const TICKS_PER_S = 100;
 
 interface ProcStat {
   pid: number;
-  ppid: number;
   rssKb: number;
   /** Its own CPU time and that of children it has reaped (a worker that exited still counts). */
   cpuMs: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(fields[1]), cpuMs: ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_S, rssKb: Number(fields[21]) * PAGE_KB };
-  } catch {
-    return undefined; // exited while we looked
-  }
-}
-
 /** The process and its descendants as they are now. */
 export function processTree(root: number): ProcStat[] {
-  const all = readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => readStat(Number(name)))
-    .filter((s): s is ProcStat => s !== undefined);
+  const all = allProcesses();
   const tree = all.filter((s) => s.pid === root);
-  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((s) => s.ppid === tree[i]!.pid));
-  return tree;
+  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((s) => s.parent === tree[i]!.pid));
+  return tree.map((s) => ({ pid: s.pid, rssKb: s.residentPages * PAGE_KB, cpuMs: ((s.cpuTicks + s.reapedChildrenTicks) * 1000) / TICKS_PER_S }));
 }
 
 /** Peak resident memory (the main process, and the whole tree at once) between start() and stop(). */

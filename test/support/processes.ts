@@ -1,13 +1,17 @@
 /** Linux processes as /proc shows them: a relay's worker processes, how busy they are, whether they still live. */
 import { readdirSync, readFileSync } from 'node:fs';
 
-interface ProcessStat {
+export interface ProcessStat {
   pid: number;
   /** R running, S sleeping, T stopped, Z zombie... */
   state: string;
   parent: number;
   /** User and system CPU time, in clock ticks. */
   cpuTicks: number;
+  /** User and system CPU time of the children it has reaped (a worker that exited still counts), in clock ticks. */
+  reapedChildrenTicks: number;
+  /** Resident memory, in pages. */
+  residentPages: number;
 }
 
 /** /proc/<pid>/stat, or undefined once the process is gone. */
@@ -20,18 +24,32 @@ export function processStat(pid: number): ProcessStat | undefined {
   }
   // The command name (field 2) is in parentheses and may hold spaces: fields after it are split from its end.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: fields[0]!, parent: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  return {
+    pid,
+    state: fields[0]!,
+    parent: Number(fields[1]),
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+    reapedChildrenTicks: Number(fields[13]) + Number(fields[14]),
+    residentPages: Number(fields[21]),
+  };
+}
+
+/** Every process as it is now (those that exit while being read are left out). */
+export function allProcesses(): ProcessStat[] {
+  const stats: ProcessStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = processStat(Number(entry));
+    if (stat) stats.push(stat);
+  }
+  return stats;
 }
 
 /** Living (not zombie) processes whose parent is `parent`. */
 export function childProcesses(parent: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = processStat(Number(entry));
-    if (stat && stat.parent === parent && stat.state !== 'Z') children.push(stat.pid);
-  }
-  return children;
+  return allProcesses()
+    .filter((stat) => stat.parent === parent && stat.state !== 'Z')
+    .map((stat) => stat.pid);
 }
 
 /** Whether `pid` is still a process that can run (not gone, not a zombie). */
