@@ -1,4 +1,5 @@
 /** A generated trust roster for the benches: SIMS-shaped rows with common names, deterministic for a given size. */
+import { upnCheckLetter } from '../../src/identifiers/checks.js';
 
 // Common forenames and surnames in England and Wales (ONS lists), so that names collide as they do in a real trust.
 const FORENAMES = 'Oliver Amelia George Isla Harry Ava Noah Mia Jack Ivy Charlie Lily Leo Isabella Jacob Rosie Freddie Sophia Alfie Grace Archie Freya Theo Willow Oscar Olivia Arthur Emily Thomas Poppy Henry Ella Joshua Evie Muhammad Sophie William Daisy James Millie Lucas Florence Ethan Harper Isaac Matilda Finley Phoebe Teddy Ruby Max Sienna Logan Evelyn Alexander Jessica Mason Luna Daniel Elsie Adam Ada Reggie Layla Toby Bonnie Harrison Aria Zachary Scarlett Sebastian Maya Ronnie Alice Hugo Thea Albie Penelope Rory Zara Louie Eliza Jude Hallie Ezra Iris Elijah Summer Tommy Aisha Jaxon Hannah Frankie Amara Ibrahim Nancy Yusuf Maryam Dylan Orla'.split(' ');
@@ -15,9 +16,7 @@ function random(seed: number): () => number {
 
 function upn(la: number, estab: number, serial: number): string {
   const body = `${String(la).padStart(3, '0')}${String(estab).padStart(4, '0')}25${String(serial % 1000).padStart(3, '0')}`;
-  let sum = 0;
-  for (let i = 0; i < 12; i++) sum += Number(body[i]) * (i + 2);
-  return 'ABCDEFGHJKLMNPQRTUVWXYZ'[sum % 23] + body;
+  return upnCheckLetter(body)! + body;
 }
 
 /** A trust-sized roster: `pupils` rows in SIMS shape, with preferred names, double-barrelled surnames and parent addresses. */

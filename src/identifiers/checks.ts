@@ -13,20 +13,26 @@ const UPN_LETTERS = 'ABCDEFGHJKLMNPQRTUVWXYZ';
 /**
  * Unique Pupil Number: check letter, 3-digit LA code, 4-digit establishment, 2-digit year,
  * 3-digit serial; a temporary UPN has a letter in place of the last serial digit.
- * Check: sum of (value × position) for positions 2..13, mod 23, indexes the table.
  */
 export function isValidUpn(upn: string): boolean {
-  if (!/^[A-Z]\d{11}[0-9A-Z]$/.test(upn)) return false;
-  const last = upn[12]!;
+  return /^[A-Z]\d{11}[0-9A-Z]$/.test(upn) && upnCheckLetter(upn.slice(1)) === upn[0];
+}
+
+/**
+ * The check letter for a UPN's other 12 characters (undefined if the last is a letter outside
+ * the table). Sum of (value × position) for positions 2..13, mod 23, indexes the table.
+ */
+export function upnCheckLetter(body: string): string | undefined {
+  const last = body[11]!;
   let sum = 0;
-  for (let position = 2; position <= 12; position++) sum += Number(upn[position - 1]) * position;
+  for (let position = 2; position <= 12; position++) sum += Number(body[position - 2]) * position;
   if (/\d/.test(last)) sum += Number(last) * 13;
   else {
     const value = UPN_LETTERS.indexOf(last);
-    if (value < 0) return false;
+    if (value < 0) return undefined;
     sum += value * 13;
   }
-  return UPN_LETTERS[sum % 23] === upn[0];
+  return UPN_LETTERS[sum % 23];
 }
 
 /** A temporary UPN (a letter in position 13), which the school should replace once the real one is known. */

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { automaticMessage, initials, senderNoticeFacts, type SenderNoticeFacts } from '../../src/notify/facts.js';
 import type { Finding, NormalisedMessage, Verdict } from '../../src/engine/types.js';
-import { isValidUpn } from '../../src/identifiers/checks.js';
+import { upnCheckLetter } from '../../src/identifiers/checks.js';
 import { FixtureMaker, messageWith } from '../support/attachment-fixtures.js';
 import { engineWithRoster, STAFF, textMessage } from '../support/roster.js';
 
@@ -33,9 +33,7 @@ const factsFor = async (subject: string, body = 'Please see below.', headers = '
 /** A valid UPN (not on the roster) for Riverside's LA/establishment with this serial. */
 function upnWithSerial(serial: number): string {
   const digits = `80120001${String(serial).padStart(4, '0')}`;
-  const upn = [...'ABCDEFGHJKLMNPQRTUVWXYZ'].map((letter) => letter + digits).find((candidate) => isValidUpn(candidate));
-  if (!upn) throw new Error(`no valid UPN for ${digits}`);
-  return upn;
+  return upnCheckLetter(digits)! + digits;
 }
 
 describe('senderNoticeFacts: the subject', () => {
