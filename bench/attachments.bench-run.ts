@@ -10,14 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { InspectionEngine } from '../src/engine/inspect.js';
-import { FixtureMaker } from '../test/support/attachment-fixtures.js';
+import { FixtureMaker, timetableCsv } from '../test/support/attachment-fixtures.js';
 import { configDirWith } from '../test/support/config.js';
 import { HarakaRelay } from '../test/support/haraka-relay.js';
 import { REPO_ROOT } from '../test/support/paths.js';
 import { sendRaw } from '../test/support/send.js';
 import { SmtpSink } from '../test/support/smtp-sink.js';
 import { loopDelaySince } from './support/loop-delay.js';
-import { BENCH_PARTNER as PARTNER, BENCH_STAFF as STAFF, messageWithFiles, prose, timetableCsv } from './support/corpus.js';
+import { BENCH_PARTNER as PARTNER, BENCH_STAFF as STAFF, messageWithFiles, prose } from './support/corpus.js';
 
 const RELAY_SENDS = Number(process.env['BENCH_ATTACHMENT_SENDS'] ?? 10);
 const DLP_YAML = 'organisation:\n  name: Bench Trust\n  internal_domains: [example-trust.org.uk]\ninspection:\n  timeout_ms: 60000\n';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { FixtureMaker } from '../../test/support/attachment-fixtures.js';
+import { timetableCsv, type FixtureMaker } from '../../test/support/attachment-fixtures.js';
 import { FIXTURES } from '../../test/support/paths.js';
 import { crlf } from '../../test/support/send.js';
 
@@ -22,12 +22,6 @@ export interface BenchMessage {
 /** Deliverable text (no identifiers, no names): what a trip letter or a timetable holds. */
 export function prose(lines: number): string {
   return Array.from({ length: lines }, (_, i) => `Line ${i}: the Year ${(i % 6) + 7} trip leaves at 8.45 from the main gate; packed lunch and a coat, please.`).join('\n');
-}
-
-export function timetableCsv(rows: number): string {
-  return ['Room,Day,Period,Subject,Teacher,Group,Notes,Week']
-    .concat(Array.from({ length: rows }, (_, i) => `R${i % 40},${['Mon', 'Tue', 'Wed', 'Thu', 'Fri'][i % 5]},${i % 6},Maths ${i % 13},T${i % 90},G${i % 30},Bring calculator ${i},${i % 2 ? 'A' : 'B'}`))
-    .join('\n');
 }
 
 /** A message to the partner carrying `names` from the fixture directory as attachments. */

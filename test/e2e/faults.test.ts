@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 import { loadOrCreateKey } from '../../src/quarantine/sealed-box.js';
 import { openQuarantineStore } from '../../src/quarantine/store.js';
 import type { QuarantineStore } from '../../src/quarantine/types.js';
+import { timetableCsv } from '../support/attachment-fixtures.js';
 import { freePort, HarakaRelay } from '../support/haraka-relay.js';
 import { FIXTURES } from '../support/paths.js';
 import { busyChild, isAlive, waitForExit } from '../support/processes.js';
@@ -309,14 +310,13 @@ describe('the relay is killed (SIGKILL) with messages in flight', () => {
 
 /** A timetable (no personal data: delivered) as a CSV attachment of about 5 MB: seconds of a worker's CPU to inspect. */
 function timetableMessage(messageId: string): Promise<Buffer> {
-  const rows = Array.from({ length: 100_000 }, (_, i) => `R${i % 40},${['Mon', 'Tue', 'Wed', 'Thu', 'Fri'][i % 5]},${i % 6},Maths ${i % 13},T${i % 90},G${i % 30},Bring calculator ${i}`);
   return new MailComposer({
     from: STAFF,
     to: PARTNER,
     subject: 'Timetable for next term',
     messageId: `<${messageId}>`,
     text: 'The timetable is attached.',
-    attachments: [{ filename: 'timetable.csv', content: ['Room,Day,Period,Subject,Teacher,Group,Notes', ...rows].join('\n') }],
+    attachments: [{ filename: 'timetable.csv', content: timetableCsv(100_000) }],
   })
     .compile()
     .build();

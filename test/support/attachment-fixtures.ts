@@ -16,6 +16,13 @@ const SUPPORT_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const PUPIL_REPORT = 'Pupil report\nJane Smith, DOB 04/02/2015, has an EHCP and sees the school nurse about her asthma.\n';
 export const CLASS_LIST = 'Forename,Surname,UPN\nJane,Smith,H801200001001\nGrace,Hall,B801200005001\n';
 
+/** A school timetable as CSV, `rows` lessons long: deliverable (no names, no identifiers), and as large as wanted. */
+export function timetableCsv(rows: number): string {
+  return ['Room,Day,Period,Subject,Teacher,Group,Notes,Week']
+    .concat(Array.from({ length: rows }, (_, i) => `R${i % 40},${['Mon', 'Tue', 'Wed', 'Thu', 'Fri'][i % 5]},${i % 6},Maths ${i % 13},T${i % 90},G${i % 30},Bring calculator ${i},${i % 2 ? 'A' : 'B'}`))
+    .join('\n');
+}
+
 export class FixtureMaker {
   readonly dir = mkdtempSync(join(tmpdir(), 'dlp-attachments-'));
 
