@@ -5,12 +5,12 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../dist/config/load.js';
+import { loadRelayConfig } from '../dist/relay/relay-config.js';
 import { loadRosterFiles } from '../dist/roster/load-roster.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 try {
-  loadRosterFiles(loadConfig(join(root, 'config')).rosterFiles);
+  loadRosterFiles(loadRelayConfig(join(root, 'config')).rosterFiles);
 } catch (error) {
   console.error(`dlp relay: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);

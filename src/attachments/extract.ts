@@ -7,9 +7,10 @@
  */
 import { extname } from 'node:path';
 import { fileTypeFromBuffer, supportedExtensions } from 'file-type';
-import type { AttachmentSummary } from '../engine/types.js';
+import type { AttachmentLimits } from '../config/settings.js';
+import type { AttachmentSummary, ExtractedPart } from '../engine/types.js';
 import { decodeTextBytes } from '../text/decode-bytes.js';
-import { htmlAsText } from '../engine/html-text.js';
+import { htmlAsText } from '../text/html-text.js';
 import { parsingLimitOf } from '../engine/normalise.js';
 import { inspectCompoundFile, PGP_MESSAGE, rtfText, sevenZipEncryption } from './containers.js';
 import { csvAsText } from './csv-text.js';
@@ -17,48 +18,7 @@ import { officeXmlText, sharedStrings, textParts, worksheetText, xmlText } from 
 import { pdfText } from './pdf.js';
 import { openZip, ZipLimitError, type ZipArchive, type ZipEntry } from './zip.js';
 
-export interface AttachmentLimits {
-  /** Largest message whose attachments are opened, in bytes; past it every attachment is unscannable. */
-  maxMessageBytes: number;
-  /** Largest attachment (or archive entry) inspected, in bytes. */
-  maxAttachmentBytes: number;
-  /** Most bytes inflated from archives in one message. */
-  maxExtractedBytes: number;
-  /** Deepest nesting of archives and attached messages. */
-  maxDepth: number;
-  /** Most entries in one archive. */
-  maxEntries: number;
-  /** Largest ratio of inflated to compressed size for one entry (zip bombs). */
-  maxCompressionRatio: number;
-  /**
-   * Time for reading attachments in one message. Past it the attachment being read is
-   * unscannable (and so held for a personal address) rather than the whole message
-   * running into the inspection time budget and getting 451 on every retry.
-   */
-  maxMillis: number;
-}
-
-export interface ExtractedPart {
-  /** `outer.zip/inner.docx`, as shown after `attachment:`; a repeated name gets " (2)". */
-  path: string;
-  /** 0 for the message's own attachments, 1 inside them, and so on. */
-  depth: number;
-  /** What the bytes are (file-type's extension, `text` or `unknown`). */
-  trueType: string;
-  /** The type the message declared, or '' inside an archive. */
-  declaredType: string;
-  size: number;
-  /** Text a reader would see; '' when there is none or it could not be read. */
-  text: string;
-  /** Names of entries (an encrypted zip still shows them): searched for pupil names too. */
-  entryNames: string[];
-  /** When a password is needed to open it: how it is encrypted, and the evidence id for the finding. */
-  encrypted?: { description: string; evidence: string };
-  /** Why it could not be inspected: damage, a limit, or a container that is not opened. */
-  unscannable?: { description: string; evidence: 'over-limit' | 'damaged' | 'unopened-container' };
-  /** The name or declared type says one thing and the bytes another. */
-  typeMismatch?: string;
-}
+export type { AttachmentLimits, ExtractedPart };
 
 /** Parsing an attached message is the engine's job; the walker calls back for it. */
 export type MessageReader = (raw: Buffer) => Promise<{ text: string; attachments: AttachmentSummary[] }>;

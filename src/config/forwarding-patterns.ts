@@ -1,7 +1,7 @@
-import type { CompiledPattern, ForwardingPatterns, HeaderMarker } from '../detectors/forwarding/markers.js';
 import type { ProblemAt } from './problems.js';
 import { compileRe2 } from './re2.js';
 import type { DlpConfigFile, ForwardingMarkersFile } from './schema.js';
+import type { CompiledPattern, ForwardingPatterns, HeaderMarker } from './settings.js';
 
 interface PatternEntry {
   id: string;

@@ -1,10 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttachmentLimits } from '../attachments/extract.js';
-import type { ForwardingPatterns } from '../detectors/forwarding/markers.js';
-import type { RecipientLists } from '../engine/recipients.js';
-import type { Action, Mode } from '../engine/types.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileForwardingPatterns } from './forwarding-patterns.js';
 import { buildPersonalDataSettings, type PersonalDataSettings } from './personal-data.js';
@@ -19,6 +15,8 @@ import {
 import { problemCollector, validate, type ProblemAt } from './problems.js';
 import { buildRecipientLists } from './recipient-lists.js';
 import { dlpConfigSchema, forwardingMarkersSchema, ruleDefinitionsSchema, type DlpConfigFile, type RuleDefinitionsFile } from './schema.js';
+import type { AttachmentLimits, ForwardingPatterns, RecipientLists } from './settings.js';
+import type { Action, Mode } from './vocabulary.js';
 import { readYamlFile } from './yaml-file.js';
 
 /** The shipped data directory (`rules/` at the package root). */
@@ -40,6 +38,10 @@ export interface ResolvedRule {
 /** Everything the engine and the adapters need, validated and compiled. */
 export interface DlpConfig {
   configDir: string;
+  /** dlp.yaml's path as error messages show it. */
+  configFile: string;
+  /** The line of a key in dlp.yaml, for problems found after loading (templates that do not render, say). */
+  lineOf(key: ReadonlyArray<string | number>): number | undefined;
   /** dlp.yaml exactly as loaded, so that an inspection worker process can load the same configuration. */
   configText: string;
   mode: Mode;
@@ -99,6 +101,8 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
   return {
     configDir: dir,
+    configFile: configName,
+    lineOf: (key) => configYaml.lineOf(key),
     configText: configYaml.text,
     mode: file.mode,
     organisation: {

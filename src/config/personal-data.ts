@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SpecialCategoryTerm } from '../detectors/personal-data/special-category.js';
 import { ConfigError } from './errors.js';
 import { validate, type ProblemAt } from './problems.js';
 import { specialCategorySchema, type DlpConfigFile } from './schema.js';
+import type { SpecialCategoryTerm } from './settings.js';
 import { readYamlFile } from './yaml-file.js';
 
 export interface PersonalDataSettings {

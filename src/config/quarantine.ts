@@ -1,11 +1,10 @@
 /** The quarantine, review queue and notification settings, resolved against the config directory. */
 import { isAbsolute, resolve } from 'node:path';
-import type { NoticeOutcome } from '../notify/notice-model.js';
-import type { RetrySettings } from '../notify/outbox.js';
-import { SAMPLE_NOTICE } from '../notify/sample-notice.js';
-import { NoticeTemplates, readTemplateSources, type TemplateSources } from '../notify/templates.js';
+import { readTemplateSources } from './notice-templates.js';
 import type { ProblemAt } from './problems.js';
 import type { DlpConfigFile } from './schema.js';
+import type { RetrySettings, TemplateSources } from './settings.js';
+import type { NoticeOutcome } from './vocabulary.js';
 
 export interface QuarantineSettings {
   /** `sqlite:<absolute file>` or a `postgres://` URL. */
@@ -34,7 +33,7 @@ export interface NotificationSettings {
   /** The trust's submission server; undefined: the relay's own outbound queue. */
   submission?: { host: string; port: number; secure: boolean; user?: string; passwordFile?: string };
   notifySenders: NoticeOutcome[];
-  /** The templates in force: shipped, with the trust's files in their place. */
+  /** The templates in force: shipped, with the trust's files in their place (compiled and checked by the notify layer). */
   templates: TemplateSources;
   /** The trust's template files that replace shipped ones (for the start-up log). */
   overriddenTemplates: string[];
@@ -73,7 +72,7 @@ export function buildReviewSettings(file: DlpConfigFile): ReviewSettings {
   };
 }
 
-/** The notification settings, with the templates read and checked; a problem is reported through `problem` and gives undefined. */
+/** The notification settings, with the template files read; a problem is reported through `problem` and gives undefined. */
 export function buildNotificationSettings(
   file: DlpConfigFile,
   dir: string,
@@ -85,7 +84,6 @@ export function buildNotificationSettings(
   let templates: { sources: TemplateSources; overridden: string[] };
   try {
     templates = readTemplateSources(shippedTemplatesDir, notifications.templates ? resolvePath(dir, notifications.templates) : undefined);
-    new NoticeTemplates(templates.sources).check(SAMPLE_NOTICE);
   } catch (error) {
     problem(['notifications', 'templates'], error instanceof Error ? error.message : String(error));
     return undefined;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DomainList, parseDomainEntry, parseDomainListText } from '../engine/domain-list.js';
-import type { RecipientLists } from '../engine/recipients.js';
+import { DomainList, parseDomainEntry, parseDomainListText } from './domain-list.js';
+import type { RecipientLists } from './settings.js';
 import { ConfigError } from './errors.js';
 import type { ProblemAt } from './problems.js';
 import type { DlpConfigFile } from './schema.js';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ACTIONS } from '../engine/types.js';
-import { NOTICE_OUTCOMES } from '../notify/notice-model.js';
+import { ACTIONS, NOTICE_OUTCOMES } from './vocabulary.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const domainList = z.array(nonEmpty);

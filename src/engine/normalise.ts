@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject } from 'mailparser';
 import { decodeTextBytes } from '../text/decode-bytes.js';
 import { decodeUtf7, DECLARES_UTF7 } from '../text/utf7.js';
-import { htmlAsText, stripTags } from './html-text.js';
+import { htmlAsText, stripTags } from '../text/html-text.js';
 import type { AttachmentSummary, HeaderLine, Mailbox, NormalisedMessage } from './types.js';
 
 export { stripTags };

@@ -1,11 +1,8 @@
-import { DomainList, domainOfAddress, normaliseDomain } from './domain-list.js';
+import { DomainList, domainOfAddress, normaliseDomain } from '../config/domain-list.js';
+import type { RecipientLists } from '../config/settings.js';
 import type { ClassifiedRecipient, RecipientClass } from './types.js';
 
-export interface RecipientLists {
-  internal: DomainList;
-  trusted: DomainList;
-  personal: DomainList;
-}
+export type { RecipientLists };
 
 /** Who the roster lists as a parent/carer contact. The roster itself comes from its own module. */
 export interface ContactDirectory {

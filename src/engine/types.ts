@@ -1,9 +1,7 @@
 /** Types shared by the engine, the detectors, the policy and the adapters. */
-import type { ExtractedPart } from '../attachments/extract.js';
+import { ACTIONS, type Action, type Mode } from '../config/vocabulary.js';
 
-/** What the relay may do with a message, from mildest to most severe. */
-export const ACTIONS = ['pass', 'warn', 'hold', 'reject'] as const;
-export type Action = (typeof ACTIONS)[number];
+export { ACTIONS, type Action, type Mode } from '../config/vocabulary.js';
 
 export function actionSeverity(action: Action): number {
   return ACTIONS.indexOf(action);
@@ -14,8 +12,6 @@ export function mostSevere(actions: Iterable<Action>): Action {
   for (const action of actions) if (actionSeverity(action) > actionSeverity(worst)) worst = action;
   return worst;
 }
-
-export type Mode = 'enforce' | 'monitor';
 
 /** The SMTP envelope: the addresses the message is really going to, which may differ from its headers. */
 export interface Envelope {
@@ -92,6 +88,29 @@ export interface Finding {
   identifiers?: string[];
   /** Where in that text it was seen (character offsets), so a reviewer can be shown it in context. */
   span?: { in: TextSource; start: number; end: number };
+}
+
+/** An attachment, or a file inside one, as the attachment walker opened it. */
+export interface ExtractedPart {
+  /** `outer.zip/inner.docx`, as shown after `attachment:`; a repeated name gets " (2)". */
+  path: string;
+  /** 0 for the message's own attachments, 1 inside them, and so on. */
+  depth: number;
+  /** What the bytes are (file-type's extension, `text` or `unknown`). */
+  trueType: string;
+  /** The type the message declared, or '' inside an archive. */
+  declaredType: string;
+  size: number;
+  /** Text a reader would see; '' when there is none or it could not be read. */
+  text: string;
+  /** Names of entries (an encrypted zip still shows them): searched for pupil names too. */
+  entryNames: string[];
+  /** When a password is needed to open it: how it is encrypted, and the evidence id for the finding. */
+  encrypted?: { description: string; evidence: string };
+  /** Why it could not be inspected: damage, a limit, or a container that is not opened. */
+  unscannable?: { description: string; evidence: 'over-limit' | 'damaged' | 'unopened-container' };
+  /** The name or declared type says one thing and the bytes another. */
+  typeMismatch?: string;
 }
 
 export interface AttachmentSummary {

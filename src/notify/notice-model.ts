@@ -7,11 +7,11 @@
  */
 import type { ClassifiedRecipient, Finding, FindingKind, RecipientClass, RuleFired } from '../engine/types.js';
 import { PERSONAL_DATA_KINDS } from '../policy/conditions/personal-data.js';
+import type { NoticeOutcome } from '../config/vocabulary.js';
 import type { SenderNoticeFacts } from './facts.js';
 
-export const NOTICE_OUTCOMES = ['warn', 'hold', 'reject', 'released', 'rejected'] as const;
 /** What the sender is told about: the relay's verdict (warn, hold, reject) or the DPO's later decision on a held message. */
-export type NoticeOutcome = (typeof NOTICE_OUTCOMES)[number];
+export { NOTICE_OUTCOMES, type NoticeOutcome } from '../config/vocabulary.js';
 
 export interface NoticeRecipient {
   address: string;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RetrySettings } from '../config/settings.js';
 import { composeMail, PermanentDeliveryError, type MailEnvelope, type MailTransport, type Mailer, type OutgoingMail } from './mailer.js';
 
 export interface OutboxLog {
@@ -17,13 +18,7 @@ export interface OutboxLog {
   crit(message: string): void;
 }
 
-export interface RetrySettings {
-  /** Delay after the first failed attempt; doubles each time, up to `maxDelayMs`. */
-  firstDelayMs: number;
-  maxDelayMs: number;
-  /** After this long in the outbox, an email that still cannot be sent is given up (moved to failed/). */
-  giveUpAfterMs: number;
-}
+export type { RetrySettings };
 
 interface SpooledMail {
   label: string;

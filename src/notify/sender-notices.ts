@@ -7,7 +7,7 @@
  * every path resolves, with what it did or why it did not.
  */
 import type { DlpConfig } from '../config/load.js';
-import { DomainList, domainOfAddress } from '../engine/domain-list.js';
+import { DomainList, domainOfAddress } from '../config/domain-list.js';
 import type { Verdict } from '../engine/types.js';
 import type { QueueItem } from '../quarantine/types.js';
 import type { SenderNoticeFacts } from './facts.js';

@@ -5,51 +5,25 @@
  * HTML templates escape everything they insert, and may not opt out: a message's subject,
  * filenames and addresses are the sender's (or an attacker's) text.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
+import { ConfigError } from '../config/errors.js';
+import type { DlpConfig } from '../config/load.js';
+import { readTemplateSources, TemplateError } from '../config/notice-templates.js';
+import type { TemplateSources } from '../config/settings.js';
 import { oneLine } from '../text/one-line.js';
 import { NOTICE_OUTCOMES, type NoticeModel, type NoticeOutcome } from './notice-model.js';
+import { SAMPLE_NOTICE } from './sample-notice.js';
+
+export { readTemplateSources, TemplateError, type TemplateSources };
 
 export const TEMPLATE_FORMATS = ['subject', 'text', 'html'] as const;
 type TemplateFormat = (typeof TEMPLATE_FORMATS)[number];
 
-/** Template sources by file name relative to the templates directory (`hold.text.hbs`, `partials/rules.html.hbs`). */
-export type TemplateSources = Record<string, string>;
 
 export interface RenderedNotice {
   subject: string;
   text: string;
   html: string;
-}
-
-export class TemplateError extends Error {
-  override readonly name = 'TemplateError';
-}
-
-/** The shipped templates, with every file the trust's directory has in their place. Unknown file names are refused (a typo would silently change nothing). */
-export function readTemplateSources(shippedDir: string, trustDir?: string): { sources: TemplateSources; overridden: string[] } {
-  const sources = readTree(shippedDir);
-  if (!trustDir) return { sources, overridden: [] };
-  if (!existsSync(trustDir) || !statSync(trustDir).isDirectory()) throw new TemplateError(`${trustDir} is not a directory of templates`);
-  const overrides = readTree(trustDir);
-  const unknown = Object.keys(overrides).filter((name) => !(name in sources));
-  if (unknown.length > 0) {
-    throw new TemplateError(`${unknown.map((n) => join(trustDir, n)).join(', ')}: no such template (templates are: ${Object.keys(sources).sort().join(', ')})`);
-  }
-  return { sources: { ...sources, ...overrides }, overridden: Object.keys(overrides).sort() };
-}
-
-function readTree(dir: string, root = dir): TemplateSources {
-  const out: TemplateSources = {};
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) Object.assign(out, readTree(path, root));
-    else if (entry.name.endsWith('.hbs')) out[relative(root, path).split('\\').join('/')] = readFileSync(path, 'utf8');
-    // A misspelt name (reject.text.hb) would silently change nothing: refused like an unknown template.
-    else if (!entry.name.startsWith('.')) out[relative(root, path).split('\\').join('/')] = '';
-  }
-  return out;
 }
 
 type Render = (model: object) => string;
@@ -132,4 +106,20 @@ function refuseUnescaped(name: string, source: string): void {
 export function tidyText(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trimEnd());
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+}
+
+/**
+ * Compiles the configured templates and renders each outcome once with a sample notice, so
+ * that a template that cannot work stops the relay at start-up (or keeps the previous
+ * configuration on a reload), naming the file, rather than failing on a real message.
+ */
+export function checkNoticeTemplates(config: DlpConfig): void {
+  if (!config.notifications) return;
+  try {
+    new NoticeTemplates(config.notifications.templates).check(SAMPLE_NOTICE);
+  } catch (error) {
+    const line = config.lineOf(['notifications', 'templates']);
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([{ file: config.configFile, key: 'notifications.templates', problem, ...(line ? { line } : {}) }], { cause: error });
+  }
 }

@@ -1,18 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import type { DlpConfig } from '../config/load.js';
-import type { Envelope, Verdict } from '../engine/types.js';
-import type { SenderNoticeFacts } from '../notify/facts.js';
-import type { ReviewDocument } from '../quarantine/types.js';
-import type { InspectionStarted, InspectionTask, RosterCheck } from './inspection-worker.js';
+import type { Envelope } from '../engine/types.js';
+import type { InspectionOutcome, InspectionStarted, InspectionTask, RosterCheck } from './inspection-protocol.js';
 
-/** A verdict, and for a message to be held, what its reviewer will be shown. */
-export interface InspectionOutcome {
-  verdict: Verdict;
-  review?: ReviewDocument;
-  /** For any verdict but pass: what the sender's guidance email needs of the message. */
-  notice?: SenderNoticeFacts;
-}
+export type { InspectionOutcome };
 
 /** workerpool waits this long for a cancelled task's process to clean up, then as long again for it to exit after SIGTERM. */
 const WORKER_TERMINATE_TIMEOUT_MS = 1_000;

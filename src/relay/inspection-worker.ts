@@ -13,32 +13,10 @@ import { buildReviewDocument } from '../quarantine/review-document.js';
 import { loadRosterFiles } from '../roster/load-roster.js';
 import { Roster } from '../roster/roster.js';
 import { readRosterSnapshot, writeRosterSnapshot } from '../roster/snapshot.js';
-import { summariseRoster, type RosterSummary } from '../roster/source.js';
-import type { InspectionOutcome } from './inspection-pool.js';
-
-export interface InspectionTask {
-  configDir: string;
-  /** dlp.yaml as the relay validated it, so every worker judges by the same configuration. */
-  configText: string;
-  /** The roster the relay accepted (a snapshot file), or '' for none. */
-  rosterSnapshot: string;
-  raw: Uint8Array;
-  envelope: Envelope;
-  reference: string;
-}
-
-export interface RosterCheck {
-  summary: RosterSummary;
-  /** The accepted-if-you-like snapshot; the relay deletes it if it refuses the roster. */
-  snapshot: string;
-}
+import { summariseRoster } from '../roster/source.js';
+import type { InspectionOutcome, InspectionStarted, InspectionTask, RosterCheck } from './inspection-protocol.js';
 
 let current: { key: string; engine: InspectionEngine } | undefined;
-
-/** Sent to the relay when a task starts: the process to kill if the task runs out of time. */
-export interface InspectionStarted {
-  pid: number;
-}
 
 async function inspect(task: InspectionTask): Promise<InspectionOutcome> {
   workerpool.workerEmit({ pid: process.pid } satisfies InspectionStarted);

@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import constants from 'haraka-constants';
 import DSN from 'haraka-dsn';
-import { CONFIG_FILE_NAME, loadConfig, type DlpConfig } from '../config/load.js';
+import { CONFIG_FILE_NAME, type DlpConfig } from '../config/load.js';
+import { loadRelayConfig } from './relay-config.js';
 import { parsingLimitOf } from '../engine/normalise.js';
 import { newReference } from '../engine/reference.js';
 import type { Verdict } from '../engine/types.js';
@@ -33,7 +34,7 @@ type PendingNotice = Parameters<RelayMail['afterVerdict']>[0];
 export function register(this: DlpPlugin): void {
   // A configuration or roster that does not load stops Haraka from starting: never run with a guess.
   const plugin = this;
-  const config = loadConfig(configDir(this));
+  const config = loadRelayConfig(configDir(this));
   const inspector = new InspectionPool(config);
   const log: RelayLog = { info: (m) => plugin.loginfo(m), warn: (m) => plugin.logwarn(m), crit: (m) => plugin.logcrit(m) };
   const roster = new RosterKeeper(inspector, log, (snapshot) => plugin.dlpConfig && inspector.use(plugin.dlpConfig, snapshot));
@@ -132,7 +133,7 @@ export function reloadConfig(this: DlpPlugin): void {
     plugin.logcrit(`dlp: ${CONFIG_FILE_NAME} changed but is not valid; the previous configuration stays in force. ${errorText(error)}`);
   let config: DlpConfig;
   try {
-    config = loadConfig(configDir(this));
+    config = loadRelayConfig(configDir(this));
   } catch (error) {
     return refuse(error);
   }

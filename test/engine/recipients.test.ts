@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainList } from '../../src/engine/domain-list.js';
+import { DomainList } from '../../src/config/domain-list.js';
 import { classifyRecipient } from '../../src/engine/recipients.js';
 import { configFrom } from '../support/config.js';
 

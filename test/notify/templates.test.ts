@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig, SHIPPED_RULES_DIR } from '../../src/config/load.js';
+import { loadRelayConfig } from '../../src/relay/relay-config.js';
 import type { InspectionEngine } from '../../src/engine/inspect.js';
 import type { Finding, RuleFired } from '../../src/engine/types.js';
 import { senderNoticeFacts, type SenderNoticeFacts } from '../../src/notify/facts.js';
@@ -491,13 +492,13 @@ describe('tidyText', () => {
   });
 });
 
-describe('loadConfig with notifications.templates', () => {
+describe('loadRelayConfig with notifications.templates', () => {
   const yamlWithTemplates = (templatesDir: string): string =>
     `${BASE_DLP_YAML}notifications:\n  from: dlp@example-trust.org.uk\n  templates: ${templatesDir}\n`;
 
   function configErrorOf(dir: string): ConfigError {
     try {
-      loadConfig(dir);
+      loadRelayConfig(dir);
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       return error as ConfigError;

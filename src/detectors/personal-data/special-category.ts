@@ -5,13 +5,11 @@
  * an acronym and matches only in capitals, so that "send" and "lac" in prose do not.
  */
 import AhoCorasick from 'modern-ahocorasick';
+import type { SpecialCategoryTerm } from '../../config/settings.js';
 import { dictionaryMatches, dictionaryShape, type DictionaryShape } from '../../text/dictionary-scan.js';
 import { endsWord, foldTerm, originalSpan, type FoldedText } from '../../text/fold.js';
 
-export interface SpecialCategoryTerm {
-  category: string;
-  term: string;
-}
+export type { SpecialCategoryTerm };
 
 export interface TermHit {
   start: number;

@@ -1,5 +1,5 @@
 import { convert as htmlToText } from 'html-to-text';
-import { decodeEntities } from '../text/entities.js';
+import { decodeEntities } from './entities.js';
 
 /** HTML as the text a reader sees: cells apart, links and images dropped. Never rendered. */
 export function htmlAsText(html: string): string {
