@@ -1,19 +1,15 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
+import { configDirOf, loadConfig, PACKAGE_CONFIG_DIR } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
 import { describeRosterSummary, loadRoster, summariseRoster } from '../roster/source.js';
 import { reviewerCommand, REVIEWER_USAGE } from './reviewer.js';
 import { humanReport, jsonLine, scanFile } from './scan.js';
 
-export const DEFAULT_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
-
 const USAGE = `Usage:
   dlp scan [--config DIR] [--mail-from ADDR] [--rcpt ADDR]... [--json] FILE.eml...
 
 Inspects saved messages exactly as the relay would, with the same engine and configuration.
-  --config DIR      directory holding dlp.yaml (default: ${DEFAULT_CONFIG_DIR})
+  --config DIR      directory holding dlp.yaml (default: $DLP_CONFIG_DIR, else ${PACKAGE_CONFIG_DIR})
   --mail-from ADDR  envelope sender (default: the From: address)
   --rcpt ADDR       envelope recipient, repeatable (default: To:, Cc: and Bcc:)
   --json            one JSON object per file, one per line
@@ -35,7 +31,7 @@ export async function main(argv: string[], io: Output = STDIO, stdin: () => Prom
     io.out(USAGE);
     return 0;
   }
-  if (command === 'reviewer') return reviewerCommand(rest, io, DEFAULT_CONFIG_DIR, stdin);
+  if (command === 'reviewer') return reviewerCommand(rest, io, stdin);
   if (command !== 'scan') {
     io.err(`dlp: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
     return 2;
@@ -68,7 +64,7 @@ export async function main(argv: string[], io: Output = STDIO, stdin: () => Prom
 
   let engine: InspectionEngine;
   try {
-    const config = loadConfig(args.values.config ?? DEFAULT_CONFIG_DIR);
+    const config = loadConfig(configDirOf(args.values.config));
     const { roster, data } = loadRoster(config);
     // Bad roster rows go to stderr, so that --json output stays one object per line.
     if (data.problems.length > 0) io.err(describeRosterSummary(summariseRoster(data)).map((line) => `dlp scan: ${line}\n`).join(''));

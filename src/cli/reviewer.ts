@@ -4,7 +4,7 @@
  * relay sharing it. Passwords are read from standard input, never from the command line.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load.js';
+import { configDirOf, loadConfig } from '../config/load.js';
 import { loadOrCreateKey } from '../quarantine/sealed-box.js';
 import { openQuarantineStore } from '../quarantine/store.js';
 import { REVIEWER_ROLES, type QuarantineStore, type ReviewerRole } from '../quarantine/types.js';
@@ -14,7 +14,8 @@ export const REVIEWER_USAGE = `Usage:
   dlp reviewer password EMAIL                                        (new password on stdin)
   dlp reviewer disable EMAIL | enable EMAIL | remove EMAIL
   dlp reviewer list
-Options: --config DIR (directory holding dlp.yaml).
+Options: --config DIR (directory holding dlp.yaml; default $DLP_CONFIG_DIR, else the package's config/),
+         --data DIR (the relay's data directory; default $DLP_DATA_DIR, else data/ beside the config directory).
 Roles: dpo reviews and decides (release, reject, download); viewer reads the queue and audit log only.
 Passwords: at least 12 characters, read from the first line of standard input, e.g.
   printf '%s\\n' "$PASSWORD" | dlp reviewer add dpo@example-trust.org.uk --role dpo
@@ -25,13 +26,13 @@ interface Output {
   err: (text: string) => void;
 }
 
-export async function reviewerCommand(argv: string[], io: Output, defaultConfigDir: string, stdin: () => Promise<string>): Promise<number> {
+export async function reviewerCommand(argv: string[], io: Output, stdin: () => Promise<string>): Promise<number> {
   let args;
   try {
     args = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, data: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     io.err(`dlp reviewer: ${error instanceof Error ? error.message : String(error)}\n${REVIEWER_USAGE}`);
@@ -54,7 +55,7 @@ export async function reviewerCommand(argv: string[], io: Output, defaultConfigD
 
   let store: QuarantineStore;
   try {
-    const config = loadConfig(args.values.config ?? defaultConfigDir);
+    const config = loadConfig(configDirOf(args.values.config), args.values.data ? { dataDir: args.values.data } : {});
     const { key } = loadOrCreateKey(config.quarantine.keyFile, { create: true });
     store = await openQuarantineStore({ url: config.quarantine.database, key });
   } catch (error) {

@@ -17,10 +17,31 @@ import { buildRecipientLists } from './recipient-lists.js';
 import { dlpConfigSchema, forwardingMarkersSchema, ruleDefinitionsSchema, type DlpConfigFile, type RuleDefinitionsFile } from './schema.js';
 import type { AttachmentLimits, ForwardingPatterns, RecipientLists } from './settings.js';
 import type { Action, Mode } from './vocabulary.js';
+import { buildSources, type SourceRule } from './sources.js';
 import { readYamlFile } from './yaml-file.js';
 
 /** The shipped data directory (`rules/` at the package root). */
 export const SHIPPED_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
+/** The package's own config/: the configuration used when none is named. */
+export const PACKAGE_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
+
+/**
+ * Where the configuration is: the directory given (--config), else `DLP_CONFIG_DIR`, else the
+ * package's config/. A trust keeps its own outside the package (/etc/dlp), so that an upgrade
+ * never touches it.
+ */
+export function configDirOf(given?: string): string {
+  return resolve(given ?? process.env['DLP_CONFIG_DIR'] ?? PACKAGE_CONFIG_DIR);
+}
+
+/**
+ * Where the relay keeps what it writes (the quarantine database and key, the outbox, Haraka's
+ * queue): the directory given (--data), else `DLP_DATA_DIR`, else `data/` beside the config
+ * directory.
+ */
+export function dataDirOf(configDir: string, given?: string): string {
+  return resolve(given ?? process.env['DLP_DATA_DIR'] ?? resolve(configDir, '../data'));
+}
 
 export const CONFIG_FILE_NAME = 'dlp.yaml';
 
@@ -30,6 +51,8 @@ export interface ResolvedRule {
   description: string;
   action: Action;
   clause: string;
+  /** The trust set the clause in dlp.yaml (else the shipped, neutral one is quoted). */
+  clauseSetByTrust: boolean;
   reason: string;
   guidance: string;
   thresholds: Record<string, number>;
@@ -38,6 +61,8 @@ export interface ResolvedRule {
 /** Everything the engine and the adapters need, validated and compiled. */
 export interface DlpConfig {
   configDir: string;
+  /** Where the quarantine, its key and the outbox live unless dlp.yaml names other places. */
+  dataDir: string;
   /** dlp.yaml's path as error messages show it. */
   configFile: string;
   /** The line of a key in dlp.yaml, for problems found after loading (templates that do not render, say). */
@@ -54,6 +79,10 @@ export interface DlpConfig {
   personalData: PersonalDataSettings;
   attachments: AttachmentLimits;
   inspection: { timeoutMs: number; maxWaitMs: number; maxHtmlChars: number; workers: number };
+  /** Who may relay through us; checked on every connection and message. */
+  sources: SourceRule[];
+  /** Resolvers for DKIM keys and doctor's checks; no servers: the system's. */
+  dns: { servers?: string[]; timeoutMs: number };
   quarantine: QuarantineSettings;
   review: ReviewSettings;
   /** How the relay sends its own emails; undefined when not configured. */
@@ -64,6 +93,8 @@ export interface LoadConfigOptions {
   rulesDir?: string;
   /** The text of dlp.yaml, when the caller has it already (inspection workers get the exact text the relay validated). */
   configText?: string;
+  /** The data directory (default: see dataDirOf). */
+  dataDir?: string;
 }
 
 /**
@@ -73,6 +104,7 @@ export interface LoadConfigOptions {
 export function loadConfig(configDir: string, options: LoadConfigOptions = {}): DlpConfig {
   const rulesDir = options.rulesDir ?? SHIPPED_RULES_DIR;
   const dir = resolve(configDir);
+  const dataDir = dataDirOf(dir, options.dataDir);
   const configName = displayPath(join(dir, CONFIG_FILE_NAME));
   const configYaml = readYamlFile(join(dir, CONFIG_FILE_NAME), configName, options.configText);
   const file = validate(configYaml, dlpConfigSchema, configName);
@@ -95,12 +127,14 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
   }
   const reviewPort = file.review.listen === false ? 1 : Number(file.review.listen.slice(file.review.listen.lastIndexOf(':') + 1));
   if (reviewPort < 1 || reviewPort > 65535) at(['review', 'listen'], 'the port must be 1 to 65535');
-  const notifications = buildNotificationSettings(file, dir, join(rulesDir, 'notifications'), at);
+  const sources = buildSources(file.sources, { configDir: dir, rulesDir, internalDomains: file.organisation.internal_domains }, at);
+  const notifications = buildNotificationSettings(file, dir, dataDir, join(rulesDir, 'notifications'), at);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const rosterFiles = [...(file.roster?.file ? [file.roster.file] : []), ...(file.roster?.files ?? [])].map((f) => resolve(dir, f));
   return {
     configDir: dir,
+    dataDir,
     configFile: configName,
     lineOf: (key) => configYaml.lineOf(key),
     configText: configYaml.text,
@@ -131,7 +165,9 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
       maxHtmlChars: file.inspection.max_html_chars,
       workers: file.inspection.workers ?? Math.max(1, availableParallelism()),
     },
-    quarantine: buildQuarantineSettings(file, dir),
+    sources,
+    dns: { ...(file.dns.servers ? { servers: file.dns.servers } : {}), timeoutMs: file.dns.timeout_ms },
+    quarantine: buildQuarantineSettings(file, dir, dataDir),
     review: buildReviewSettings(file),
     ...(notifications ? { notifications } : {}),
   };
@@ -165,6 +201,7 @@ function resolveRules(
       description: definition.description,
       action: override.action ?? definition.action,
       clause: override.clause ?? definition.clause,
+      clauseSetByTrust: override.clause !== undefined,
       reason: override.reason ?? definition.reason,
       guidance: override.guidance ?? definition.guidance,
       thresholds: { ...definition.thresholds, ...override.thresholds },

@@ -1,5 +1,5 @@
 /** The quarantine, review queue and notification settings, resolved against the config directory. */
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { readTemplateSources } from './notice-templates.js';
 import type { ProblemAt } from './problems.js';
 import type { DlpConfigFile } from './schema.js';
@@ -44,14 +44,14 @@ export interface NotificationSettings {
 
 const HOUR = 3_600_000;
 
-export function buildQuarantineSettings(file: DlpConfigFile, dir: string): QuarantineSettings {
+/** Paths written in dlp.yaml are relative to its directory; what is not written lives in the data directory. */
+export function buildQuarantineSettings(file: DlpConfigFile, dir: string, dataDir: string): QuarantineSettings {
   const { quarantine } = file;
-  const database = quarantine.database.startsWith('sqlite:')
-    ? `sqlite:${resolvePath(dir, quarantine.database.slice('sqlite:'.length))}`
-    : quarantine.database;
+  const configured = quarantine.database ?? `sqlite:${join(dataDir, 'quarantine.sqlite')}`;
+  const database = configured.startsWith('sqlite:') ? `sqlite:${resolvePath(dir, configured.slice('sqlite:'.length))}` : configured;
   return {
     database,
-    keyFile: resolvePath(dir, quarantine.key_file),
+    keyFile: quarantine.key_file ? resolvePath(dir, quarantine.key_file) : join(dataDir, 'quarantine.key'),
     retentionMs: quarantine.retention_days * 24 * HOUR,
     overdueAfterMs: quarantine.overdue_after_hours * HOUR,
     reminderEveryMs: quarantine.reminder_every_hours * HOUR,
@@ -76,6 +76,7 @@ export function buildReviewSettings(file: DlpConfigFile): ReviewSettings {
 export function buildNotificationSettings(
   file: DlpConfigFile,
   dir: string,
+  dataDir: string,
   shippedTemplatesDir: string,
   problem: ProblemAt,
 ): NotificationSettings | undefined {
@@ -106,7 +107,7 @@ export function buildNotificationSettings(
     templates: templates.sources,
     overriddenTemplates: templates.overridden,
     nullReturnPath: notifications.null_return_path,
-    outboxDir: resolvePath(dir, notifications.outbox),
+    outboxDir: notifications.outbox ? resolvePath(dir, notifications.outbox) : join(dataDir, 'outbox'),
     retry: {
       firstDelayMs: notifications.retry.first_after_seconds * 1000,
       maxDelayMs: notifications.retry.max_delay_minutes * 60_000,

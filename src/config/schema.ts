@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sourcesSchema } from './sources.js';
 import { ACTIONS, NOTICE_OUTCOMES } from './vocabulary.js';
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -29,6 +30,18 @@ export const dlpConfigSchema = z.strictObject({
     dpo_contact: nonEmpty.optional(),
     policy_url: nonEmpty.optional(),
   }),
+  /** Who may send mail through the relay (see ./sources.ts); without it, only this machine. */
+  sources: sourcesSchema.optional(),
+  /** The resolvers the relay asks (DKIM keys of Google Workspace mail; dlp doctor's SPF and MX checks); default: the system's. */
+  dns: z
+    .strictObject({
+      servers: z
+        .array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]+)(:\d{1,5})?$/, 'must be an IP address, with :port if not 53 ([::1]:5353 for IPv6)'))
+        .min(1)
+        .optional(),
+      timeout_ms: z.number().int().min(100).max(30_000).default(5_000),
+    })
+    .default({ timeout_ms: 5_000 }),
   recipients: z
     .strictObject({
       trusted_domains: domainList.optional(),
@@ -87,13 +100,13 @@ export const dlpConfigSchema = z.strictObject({
     }),
   quarantine: z
     .strictObject({
-      /** `sqlite:<file>` (relative to the config directory) or a `postgres://` URL (password from PGPASSWORD or ~/.pgpass). */
+      /** `sqlite:<file>` (relative to the config directory) or a `postgres://` URL (password from PGPASSWORD or ~/.pgpass); default: quarantine.sqlite in the data directory. */
       database: z
         .string()
         .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<file> or a postgres:// URL')
-        .default('sqlite:../data/quarantine.sqlite'),
-      /** AES-256 key that seals held messages; made on first start if missing. Every relay sharing a database needs the same file. */
-      key_file: nonEmpty.default('../data/quarantine.key'),
+        .optional(),
+      /** AES-256 key that seals held messages; made on first start if missing (default: quarantine.key in the data directory). Every relay sharing a database needs the same file. */
+      key_file: nonEmpty.optional(),
       /** Decided items keep their content this long, then only the record and the audit trail remain. */
       retention_days: z.number().int().min(1).max(3650).default(30),
       /** A held item waiting longer than this is overdue: marked in the queue, and reviewers are reminded by email. */
@@ -103,8 +116,6 @@ export const dlpConfigSchema = z.strictObject({
       release_via: z.string().regex(/^smtp:\/\/[^:/\s]+:\d{1,5}$/, 'must be smtp://host:port').optional(),
     })
     .default({
-      database: 'sqlite:../data/quarantine.sqlite',
-      key_file: '../data/quarantine.key',
       retention_days: 30,
       overdue_after_hours: 24,
       reminder_every_hours: 24,
@@ -144,8 +155,8 @@ export const dlpConfigSchema = z.strictObject({
       templates: nonEmpty.optional(),
       /** Guidance is sent with MAIL FROM:<> so that nothing bounces back into a loop; false if the submission server insists on a sender. */
       null_return_path: z.boolean().default(true),
-      /** Where emails wait until a transport takes them (kept across restarts). */
-      outbox: nonEmpty.default('../data/outbox'),
+      /** Where emails wait until a transport takes them (kept across restarts); default: outbox in the data directory. */
+      outbox: nonEmpty.optional(),
       retry: z
         .strictObject({
           first_after_seconds: z.number().positive().max(3600).default(60),

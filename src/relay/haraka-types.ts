@@ -5,6 +5,7 @@ import type { Inspector } from './inspection-pool.js';
 import type { RosterKeeper } from './roster-keeper.js';
 import type { QuarantineAccess } from './quarantine-access.js';
 import type { RelayMail } from './relay-mail.js';
+import type { HarakaClientConnection, SourceGuard } from './source-guard.js';
 import type { QuarantineServices } from './quarantine-services.js';
 
 /** @haraka/email-address has `address` as a getter; older Haraka had a method. */
@@ -20,6 +21,7 @@ export function addressOf(address: HarakaAddress | null | undefined): string {
 }
 export interface HarakaTransaction {
   uuid: string;
+  header: { get_all(name: string): string[] };
   mail_from: HarakaAddress;
   rcpt_to: HarakaAddress[];
   data_bytes: number;
@@ -29,8 +31,9 @@ export interface HarakaTransaction {
   remove_header(name: string): void;
   results: { add(plugin: unknown, result: Record<string, unknown>): void };
 }
-export interface HarakaConnection {
+export interface HarakaConnection extends HarakaClientConnection {
   transaction: HarakaTransaction | null;
+  lognotice(plugin: unknown, message: string): void;
   loginfo(plugin: unknown, message: string): void;
   logerror(plugin: unknown, message: string): void;
 }
@@ -53,6 +56,8 @@ export interface DlpPlugin {
   /** The relay's own email: guidance to senders, reminders to reviewers. */
   relayMail?: RelayMail;
   logwarn(message: string): void;
+  /** Who may relay through us: RCPT TO and the end of DATA check with it. */
+  sourceGuard?: SourceGuard;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;
   [key: string]: unknown;

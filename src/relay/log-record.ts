@@ -8,6 +8,10 @@ export interface LogRecordInput {
   rcptTo: string[];
   size: number;
   outcome: string;
+  /** The source the message came from (a name in dlp.yaml's sources:). */
+  source?: string;
+  /** Why a message was not taken from its source (no content: tenant ids, domains, ages). */
+  sourceRefusal?: string;
   error?: string;
   elapsedMs: number;
 }
@@ -31,6 +35,8 @@ export function verdictLogRecord(input: LogRecordInput): Record<string, unknown>
     mode: verdict?.mode,
     verdict: verdict?.action,
     outcome: input.outcome,
+    ...(input.source ? { source: input.source } : {}),
+    ...(input.sourceRefusal ? { source_refusal: input.sourceRefusal } : {}),
     rules: verdict?.rules.map((r) => r.id) ?? [],
     findings: verdict ? countFindings(verdict.findings) : {},
     ...(verdict ? { people: distinctPeople(personalDataFindings(verdict.findings)) } : {}),

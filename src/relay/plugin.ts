@@ -17,7 +17,11 @@ import { InspectionPool, type InspectionOutcome } from './inspection-pool.js';
 import { RosterKeeper, type RelayLog } from './roster-keeper.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
-import { decide, holdFailed, inspectionBusy, inspectionFailed, overInspectionLimit, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+import { decide, holdFailed, inspectionBusy, inspectionFailed, overInspectionLimit, sourceNotProven, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+import { SourceGuard, type MessageAdmission } from './source-guard.js';
+import { describeSource, describeSources } from '../sources/connection.js';
+import type { SourceRule } from '../config/sources.js';
+import { checkDeployment, readPluginList } from './deployment-checks.js';
 import { RELEASE_VIA_NOTE } from './haraka-outbound.js';
 import { QuarantineAccess } from './quarantine-access.js';
 import { queueItemOf } from './queue-item.js';
@@ -35,6 +39,9 @@ export function register(this: DlpPlugin): void {
   // A configuration or roster that does not load stops Haraka from starting: never run with a guess.
   const plugin = this;
   const config = loadRelayConfig(configDir(this));
+  const deployment = checkDeployment(config, readPluginList(config.configDir));
+  if (deployment.problems.length > 0) throw new Error(`dlp: the relay cannot start:\n  - ${deployment.problems.join('\n  - ')}`);
+  for (const warning of deployment.warnings) this.logwarn(`dlp: ${warning}`);
   const inspector = new InspectionPool(config);
   const log: RelayLog = { info: (m) => plugin.loginfo(m), warn: (m) => plugin.logwarn(m), crit: (m) => plugin.logcrit(m) };
   const roster = new RosterKeeper(inspector, log, (snapshot) => plugin.dlpConfig && inspector.use(plugin.dlpConfig, snapshot));
@@ -51,15 +58,39 @@ export function register(this: DlpPlugin): void {
   this.quarantine = quarantine;
   this.relayMail = new RelayMail(() => plugin.dlpConfig ?? config, quarantine, log);
   this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, this.relayMail, log);
+  this.sourceGuard = new SourceGuard(() => plugin.dlpConfig ?? config);
   useConfig(this, config, roster.snapshot);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
+  this.loginfo(`dlp: accepting mail from ${config.sources.map(describeSourceFully).join('; ')}`);
   this.config.get(CONFIG_FILE_NAME, 'binary', () => reloadConfig.call(this));
+  // First of every RCPT TO hook: nothing else may accept a recipient for a client that is not a source.
+  this.register_hook('rcpt', 'check_source', -100);
   this.register_hook('data_post', 'inspect_message');
   // Before any queue plugin can deliver: a held message is answered 250 here and goes no further.
   this.register_hook('queue_outbound', 'answer_held', -100);
   this.register_hook('queue', 'answer_held', -100);
   this.register_hook('queue_ok', 'notify_delivered');
   this.register_hook('get_mx', 'route_released');
+}
+
+/**
+ * rcpt: only the configured sources may relay through us. A client that is none of them is
+ * refused (550 5.7.1, naming the kinds of source there are); one that must use TLS is told to
+ * (530 5.7.0). Logged without content.
+ */
+export function check_source(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
+  try {
+    const guard = this.sourceGuard;
+    if (!guard) throw new Error('the relay has not finished starting');
+    const admission = guard.admit(connection);
+    if ('admitted' in admission) return next();
+    const { code, enhanced, text, reason } = admission.refused;
+    connection.lognotice(this, JSON.stringify({ event: 'dlp-relay-refused', ip: connection.remote.ip, reason, sender: addressOf(connection.transaction?.mail_from) || '<>' }));
+    return next(constants.DENY, DSN.create(code, text, enhanced[1], enhanced[2]));
+  } catch (error) {
+    connection.logerror(this, `dlp: could not check the client against the sources: ${describeError(error)}`);
+    return next(constants.DENYSOFT, DSN.create(451, 'The relay cannot check who may send through it just now; try again later.', 4, 0));
+  }
 }
 
 /** queue_ok: the message is accepted for delivery; a warned sender is told now. */
@@ -134,6 +165,8 @@ export function reloadConfig(this: DlpPlugin): void {
   let config: DlpConfig;
   try {
     config = loadRelayConfig(configDir(this));
+    const { problems } = checkDeployment(config, readPluginList(config.configDir));
+    if (problems.length > 0) throw new Error(problems.join('; '));
   } catch (error) {
     return refuse(error);
   }
@@ -158,6 +191,8 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
   let timer: NodeJS.Timeout | undefined;
   let mailFrom = '';
   let rcptTo: string[] = [];
+  let source: (MessageAdmission & { admitted: true }) | undefined;
+  let sourceRefusal: string | undefined;
   const txn = connection.transaction;
 
   /** Replies once; true when the reply is the decision given (not a 451 because applying it failed). */
@@ -173,6 +208,8 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
         rcptTo,
         size: txn?.data_bytes ?? 0,
         outcome,
+        ...(source ? { source: source.source.name } : {}),
+        ...(sourceRefusal ? { sourceRefusal } : {}),
         elapsedMs: Date.now() - started,
         ...(verdict ? { verdict } : {}),
         ...(error ? { error: describeError(error) } : {}),
@@ -194,6 +231,8 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
       refusal = inspectionFailed(reference, 'error');
     }
     const asDecided = refusal === (decision.kind === 'refuse' ? decision : undefined);
+    // A final answer spends the message's proof (a Google signature cannot be used twice); a 4xx does not, since the retry carries it again.
+    if (source && (!refusal || refusal.code >= 500)) source.spent();
     if (!refusal) next();
     else {
       const [cls, subject, detail] = refusal.enhanced;
@@ -240,11 +279,25 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
       if (decision.kind === 'deliver') txn.notes[DELIVERED_NOTICE_NOTE] = notice;
       else relayMail.afterVerdict(notice);
     };
+    const guard = this.sourceGuard;
+    if (!guard) throw new Error('no source guard');
     txn.message_stream.get_data((raw) => {
       try {
-        inspector
-          .inspect(raw, { mailFrom, rcptTo }, reference, budget.signal, inspectionStarted)
+        guard
+          .admitMessage(connection, { raw, mailFrom, header: (name) => txn.header.get_all(name) })
+          .then((admission) => {
+            if (!admission.admitted) {
+              sourceRefusal = admission.why;
+              const decision = sourceNotProven(reference, `this message does not show it comes from ${describeSources(admission.sources)}: ${admission.why}`, admission.temporary);
+              answer(decision, admission.temporary ? 'tempfail-source' : 'refuse-source');
+              return undefined;
+            }
+            source = admission;
+            if (answered) return undefined; // the wait budget ran out while the proof was checked
+            return inspector.inspect(raw, { mailFrom, rcptTo }, reference, budget.signal, inspectionStarted);
+          })
           .then(async (inspected) => {
+            if (!inspected) return;
             const { verdict, review } = inspected;
             const outcome = verdict.mode === 'monitor' ? `monitor-${verdict.action}` : verdict.action;
             const decision = decide(verdict);
@@ -292,4 +345,11 @@ function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const firstLine = text.split('\n')[0]!;
   return firstLine.length > 200 ? `${firstLine.slice(0, 200)}...` : firstLine;
+}
+
+/** For the start-up log: the source, where its addresses come from, and what else it must prove. */
+function describeSourceFully(source: SourceRule): string {
+  const proof = source.kind === 'microsoft365' ? ', the tenant id on each message' : source.kind === 'google-workspace' ? ", a fresh DKIM signature of the trust's domain on each message" : '';
+  const tls = source.certificateNames.length > 0 ? `, TLS with a certificate for ${source.certificateNames.join(' or ')}` : source.tlsRequired ? ', TLS' : '';
+  return `${describeSource(source)} (addresses from ${source.networksFrom}${tls}${proof})`;
 }

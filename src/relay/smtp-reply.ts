@@ -54,6 +54,18 @@ function refusal(
   return { kind: 'refuse', code, enhanced, lines: lines.map(smtpSafe) };
 }
 
+/**
+ * A message from a cloud provider's shared servers that does not prove it is the trust's own:
+ * 550 5.7.1, so another customer of the provider cannot relay through us; 451 4.7.0 when the
+ * proof could not be checked just now (a DKIM key that did not resolve), so the trust's own
+ * mail is retried rather than bounced.
+ */
+export function sourceNotProven(reference: string, why: string, temporary: boolean): Refusal {
+  return temporary
+    ? { kind: 'refuse', code: 451, enhanced: [4, 7, 0], lines: [smtpSafe(`Not relayed yet: ${why}. It will be retried. Ref ${reference}`)] }
+    : { kind: 'refuse', code: 550, enhanced: [5, 7, 1], lines: [smtpSafe(`Not relayed: this relay takes mail only from the trust's own sources, and ${why}. Ref ${reference}`)] };
+}
+
 /** The 451 for a message whose inspection could not finish: the sending server keeps it and retries. */
 export function inspectionFailed(reference: string, why: 'error' | 'timeout'): Refusal {
   const what = why === 'timeout' ? 'took too long to check' : 'could not be checked';

@@ -13,7 +13,7 @@ export interface RelayOptions {
   smarthostPort: number;
   /** Use this repository's plugins/ (default) or a directory of test plugins. */
   pluginsDir?: string;
-  /** Plugin list; default: relay, dlp, queue/smtp_forward. */
+  /** Plugin list; default: dlp, queue/smtp_forward. */
   plugins?: string[];
   /** Extra environment for the Haraka process. */
   env?: Record<string, string>;
@@ -68,14 +68,16 @@ export class HarakaRelay {
     this.port = await freePort();
     if (!this.reviewPort) this.reviewPort = await freePort();
     mkdirSync(this.configDir, { recursive: true });
-    const plugins = this.options.plugins ?? ['relay', 'dlp', 'queue/smtp_forward'];
+    const plugins = this.options.plugins ?? ['dlp', 'queue/smtp_forward'];
     // Haraka reads connection.ini from the install directory only: it must be whole.
     copyFileSync(join(REPO_ROOT, 'config/connection.ini'), join(this.configDir, 'connection.ini'));
     this.writeConfig('plugins', `${plugins.join('\n')}\n`);
     this.writeConfig('smtp.ini', `listen=127.0.0.1:${this.port}\nnodes=0\n`);
     this.writeConfig('log.ini', '[main]\nlevel=info\ntimestamps=false\nformat=default\n');
+    // For a relay without dlp (a bench's plain Haraka), Haraka's relay plugin and its list.
     this.writeConfig('relay.ini', '[relay]\nacl=true\nforce_routing=false\n');
     this.writeConfig('relay_acl_allow', '127.0.0.1/32\n');
+    copyFileSync(join(REPO_ROOT, 'config/dhparams.pem'), join(this.configDir, 'dhparams.pem'));
     this.writeConfig('smtp_forward.ini', `host=127.0.0.1\nport=${this.options.smarthostPort}\nenable_outbound=true\n`);
     this.writeConfig('me', 'relay.test\n');
     const ownReview = /^review:/m.test(this.options.dlpYaml);

@@ -6,9 +6,25 @@ export interface SendResult {
   response: string;
 }
 
+export interface SendOptions {
+  /** Connect from this loopback address (a provider's sending host, in the source tests). */
+  localAddress?: string;
+  /** STARTTLS, required, trusting `ca` for the relay's certificate (named `servername`); `cert`/`key` are the client's certificate. */
+  tls?: { ca: string; servername: string; cert?: string; key?: string };
+}
+
 /** Sends raw bytes through the relay with a real SMTP client and reports the server's final reply. */
-export async function sendRaw(port: number, envelope: { from: string; to: string[] }, raw: Buffer | string): Promise<SendResult> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: 'mail.example-trust.org.uk' });
+export async function sendRaw(port: number, envelope: { from: string; to: string[] }, raw: Buffer | string, options: SendOptions = {}): Promise<SendResult> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    name: 'mail.example-trust.org.uk',
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.tls
+      ? { requireTLS: true, tls: { ca: [options.tls.ca], servername: options.tls.servername, ...(options.tls.cert ? { cert: options.tls.cert, key: options.tls.key } : {}) } }
+      : { ignoreTLS: true }),
+  });
   try {
     const info = await transport.sendMail({ envelope, raw });
     return { accepted: true, code: Number(String(info.response).slice(0, 3)), response: String(info.response) };
