@@ -199,7 +199,9 @@ sources:
       const { signatures } = await dkimSign(message, {
         canonicalization: 'relaxed/relaxed',
         signTime: options.signTime ?? new Date(),
-        signatureData: [{ signingDomain: options.domain ?? 'example-trust.org.uk', selector: 'google', privateKey: (options.key ?? dkimKey).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }],
+        signingDomain: options.domain ?? 'example-trust.org.uk',
+        selector: 'google',
+        privateKey: (options.key ?? dkimKey).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
       });
       return Buffer.concat([Buffer.from(signatures), message]);
     }
