@@ -16,7 +16,7 @@ export const SAMPLE_NOTICE: Omit<NoticeModel, 'outcome'> = {
       id: 'sensitive-subject',
       action: 'reject',
       reason: 'The subject line names a pupil together with sensitive information.',
-      clause: 'ICT Policy 5.2.6: do not refer to the information in the subject of the email',
+      clause: "The trust's data protection policy: do not refer to the information in the subject of the email",
       guidance: 'Keep the subject line general and use the pupil\'s initials.',
       suggestedSubject: 'J.S. - EHCP review',
       attachments: ['report.xlsx'],

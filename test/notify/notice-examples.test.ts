@@ -1,9 +1,9 @@
 /**
- * README.md shows one guidance email of each kind. They are not written by hand: each is
- * rendered here from a real inspection (the engine with the Riverside roster) through the
- * shipped templates, and must match README word for word. After changing the templates or
- * the wording of a rule, run `WRITE_NOTICE_EXAMPLES=1 npx vitest run test/notify/notice-examples.test.ts`
- * to refresh README, and read the result.
+ * docs/guidance-emails.md shows one guidance email of each kind. They are not written by
+ * hand: each is rendered here from a real inspection (the engine with the Riverside roster)
+ * through the shipped templates, and must match the page word for word. After changing the
+ * templates or the wording of a rule, run `WRITE_NOTICE_EXAMPLES=1 npx vitest run test/notify/notice-examples.test.ts`
+ * to refresh the page, and read the result.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { engineWithRoster } from '../support/roster.js';
 const STAFF = 's.jones@example-trust.org.uk';
 const ORGANISATION = { name: 'Riverside Academy Trust', dpoContact: 'dpo@example-trust.org.uk', policyUrl: 'https://example-trust.org.uk/policies/ict' };
 const RECEIVED = new Date('2026-11-23T09:12:00Z');
-const README = join(REPO_ROOT, 'README.md');
+const PAGE = join(REPO_ROOT, 'docs', 'guidance-emails.md');
 
 interface Example {
   outcome: NoticeOutcome;
@@ -92,16 +92,16 @@ async function render(example: Example): Promise<string> {
 
 const block = (outcome: string): RegExp => new RegExp(`(<!-- notice-example:${outcome} -->\\n\`\`\`text\\n)([\\s\\S]*?)(\`\`\`\\n<!-- /notice-example -->)`);
 
-describe("README's guidance email examples", () => {
-  it.each(EXAMPLES.map((e) => [e.outcome, e] as const))('%s: README shows exactly what the shipped templates send', async (outcome, example) => {
+describe('the guidance email examples in docs/guidance-emails.md', () => {
+  it.each(EXAMPLES.map((e) => [e.outcome, e] as const))('%s: the page shows exactly what the shipped templates send', async (outcome, example) => {
     const rendered = await render(example);
-    let readme = readFileSync(README, 'utf8');
+    let page = readFileSync(PAGE, 'utf8');
     if (process.env['WRITE_NOTICE_EXAMPLES']) {
-      readme = readme.replace(block(outcome), (_m, open: string, _old: string, close: string) => `${open}${rendered}${close}`);
-      writeFileSync(README, readme);
+      page = page.replace(block(outcome), (_m, open: string, _old: string, close: string) => `${open}${rendered}${close}`);
+      writeFileSync(PAGE, page);
     }
-    const shown = block(outcome).exec(readme);
-    expect(shown, `README has no notice-example:${outcome} block`).not.toBeNull();
+    const shown = block(outcome).exec(page);
+    expect(shown, `docs/guidance-emails.md has no notice-example:${outcome} block`).not.toBeNull();
     expect(shown![2]).toBe(rendered);
     // The examples themselves must not leak what they are about.
     expect(rendered).not.toMatch(/Jane|Grace|Thomas|H801200001001|04\/02\/2015|01\/09\/2014/);

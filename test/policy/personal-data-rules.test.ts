@@ -16,7 +16,7 @@ describe('rule personal-data-to-personal-address', () => {
     const verdict = await rulesFor('Reading', 'Jane Smith, DOB 04/02/2015, has moved up a level.', STRANGER);
     expect(verdict.action).toBe('hold');
     expect(verdict.rules).toEqual([
-      expect.objectContaining({ id: 'personal-data-to-personal-address', action: 'hold', recipients: [STRANGER], clause: expect.stringMatching(/^ICT Policy 5\.2\.5/) }),
+      expect.objectContaining({ id: 'personal-data-to-personal-address', action: 'hold', recipients: [STRANGER], clause: expect.stringMatching(/^The trust's data protection policy: never send sensitive information to personal email accounts/) }),
     ]);
   });
   it("passes the same message to the pupil's own parent (known-contact exception)", async () => {
