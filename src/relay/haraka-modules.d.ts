@@ -1,6 +1,6 @@
 // Haraka's helper packages ship no type declarations; these are the parts we use.
 declare module 'haraka-constants' {
-  const constants: { OK: number; DENY: number; DENYSOFT: number; DENYDISCONNECT: number; CONT: number };
+  const constants: { OK: number; DENY: number; DENYSOFT: number; DENYDISCONNECT: number; DENYSOFTDISCONNECT: number; CONT: number };
   export default constants;
 }
 

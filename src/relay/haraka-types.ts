@@ -6,6 +6,7 @@ import type { RosterKeeper } from './roster-keeper.js';
 import type { QuarantineAccess } from './quarantine-access.js';
 import type { RelayMail } from './relay-mail.js';
 import type { HarakaClientConnection, SourceGuard } from './source-guard.js';
+import type { TransactionsInFlight } from './graceful-stop.js';
 import type { QuarantineServices } from './quarantine-services.js';
 
 /** @haraka/email-address has `address` as a getter; older Haraka had a method. */
@@ -58,6 +59,11 @@ export interface DlpPlugin {
   logwarn(message: string): void;
   /** Who may relay through us: RCPT TO and the end of DATA check with it. */
   sourceGuard?: SourceGuard;
+  /** Transactions being received or checked, which SIGTERM lets finish. */
+  inFlight?: TransactionsInFlight;
+  /** SIGTERM has been received. */
+  stopping?: boolean;
+  lognotice(message: string): void;
   /** Haraka's own per-hook timeout for this plugin, in seconds. */
   timeout: number;
   [key: string]: unknown;

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import type { DlpConfig } from '../config/load.js';
@@ -9,13 +10,34 @@ export type { InspectionOutcome };
 /** workerpool waits this long for a cancelled task's process to clean up, then as long again for it to exit after SIGTERM. */
 const WORKER_TERMINATE_TIMEOUT_MS = 1_000;
 const KILL_STUCK_WORKER_AFTER_MS = 2 * WORKER_TERMINATE_TIMEOUT_MS + 500;
+/** close() waits this long for workerpool to end its processes, then kills what is left. */
+const CLOSE_WAIT_MS = 3_000;
 
+/**
+ * SIGKILL for an inspection process that did not end when asked. Only a child of this process
+ * is killed: a process id can be reused once the worker has gone, and the id may belong to
+ * something else by then. (Read from /proc; where there is none, the id is trusted.)
+ */
 function killIfStillThere(pid: number): void {
+  if (!isOurChild(pid)) return;
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
     // already gone: it was not stuck
   }
+}
+
+function isOurChild(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch (error) {
+    // No /proc here (not Linux): trust the id. No such process: nothing to kill.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self/stat');
+  }
+  // pid (comm) state ppid ...: comm may hold spaces and brackets, so read after its last ')'.
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return ppid === process.pid;
 }
 
 /** What the plugin asks of inspection; the pool below is the real one. */
@@ -44,6 +66,8 @@ export interface Inspector {
 export class InspectionPool implements Inspector {
   private readonly pool: workerpool.Pool;
   private rosterSnapshot = '';
+  /** Processes that have run a task: the ones close() makes sure are gone. */
+  private readonly processIds = new Set<number>();
 
   constructor(
     private config: DlpConfig,
@@ -82,6 +106,7 @@ export class InspectionPool implements Inspector {
     const running = this.pool.exec('inspect', [task], {
       on: (event: InspectionStarted) => {
         workerPid = event.pid;
+        this.processIds.add(event.pid);
         started?.();
       },
     });
@@ -101,7 +126,15 @@ export class InspectionPool implements Inspector {
     });
   }
 
+  /** Ends every process; one that does not end when asked (stopped, or stuck) is killed. */
   async close(): Promise<void> {
-    await this.pool.terminate(true);
+    // The pool's own list (a process may never have said it started: stopped while reading its task).
+    for (const handler of (this.pool as unknown as { workers?: Array<{ worker?: { pid?: number } }> }).workers ?? []) {
+      if (handler.worker?.pid) this.processIds.add(handler.worker.pid);
+    }
+    const terminated = this.pool.terminate(true).then(() => true, () => true);
+    const ended = await Promise.race([terminated, new Promise<false>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS, false).unref())]);
+    // A process workerpool has let go of may still be there (stopped, or ignoring SIGTERM).
+    if (!ended || this.processIds.size > 0) for (const pid of this.processIds) killIfStillThere(pid);
   }
 }

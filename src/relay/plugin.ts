@@ -4,6 +4,7 @@
  * I/O: read the message, call the engine, map the verdict to a reply. Decisions live in
  * the engine and in ./smtp-reply.ts.
  */
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import constants from 'haraka-constants';
@@ -17,11 +18,12 @@ import { InspectionPool, type InspectionOutcome } from './inspection-pool.js';
 import { RosterKeeper, type RelayLog } from './roster-keeper.js';
 import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './haraka-types.js';
 import { verdictLogRecord } from './log-record.js';
-import { decide, holdFailed, inspectionBusy, inspectionFailed, overInspectionLimit, sourceNotProven, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
+import { decide, holdFailed, inspectionBusy, inspectionFailed, overInspectionLimit, relayStopping, sourceNotProven, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
 import { SourceGuard, type MessageAdmission } from './source-guard.js';
 import { describeSource, describeSources } from '../sources/connection.js';
 import type { SourceRule } from '../config/sources.js';
 import { checkDeployment, readPluginList } from './deployment-checks.js';
+import { TransactionsInFlight } from './graceful-stop.js';
 import { RELEASE_VIA_NOTE } from './haraka-outbound.js';
 import { QuarantineAccess } from './quarantine-access.js';
 import { queueItemOf } from './queue-item.js';
@@ -71,6 +73,79 @@ export function register(this: DlpPlugin): void {
   this.register_hook('queue', 'answer_held', -100);
   this.register_hook('queue_ok', 'notify_delivered');
   this.register_hook('get_mx', 'route_released');
+  this.register_hook('mail', 'refuse_while_stopping', -100);
+  this.register_hook('data', 'track_transaction');
+  this.register_hook('reset_transaction', 'untrack_transaction');
+  this.register_hook('disconnect', 'untrack_transaction');
+  this.inFlight = new TransactionsInFlight();
+  // Haraka ends at once on SIGTERM (or not at all, unless it is process 1): a service stop must not cut messages off.
+  process.removeAllListeners('SIGTERM');
+  process.once('SIGTERM', () => void stopGracefully(plugin));
+}
+
+/**
+ * How long messages in flight may take to finish after SIGTERM: DLP_STOP_GRACE_SECONDS, else
+ * 25 s (systemd's TimeoutStopSec in deploy/ leaves room for it).
+ */
+function stopGraceMs(): number {
+  const seconds = Number(process.env['DLP_STOP_GRACE_SECONDS']);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 25_000;
+}
+
+/**
+ * SIGTERM: stop listening, let what is in flight finish (451 to what cannot within the grace
+ * period), close the outbox, the review queue and the store, and exit 0. See graceful-stop.ts.
+ */
+async function stopGracefully(plugin: DlpPlugin): Promise<void> {
+  plugin.stopping = true;
+  const inFlight = plugin.inFlight;
+  // Whatever happens below, the process ends: a service stop must never hang.
+  setTimeout(() => {
+    plugin.logcrit('dlp: could not stop cleanly in time; exiting');
+    process.exit(1);
+  }, stopGraceMs() + 15_000).unref();
+  const graceMs = stopGraceMs();
+  plugin.lognotice(`dlp: SIGTERM: no new connections; ${inFlight?.size ?? 0} message(s) in flight may finish within ${graceMs / 1000} s`);
+  try {
+    (createRequire(import.meta.url)('haraka/server') as { stopListeners(): void }).stopListeners();
+  } catch (error) {
+    plugin.logerror(`dlp: could not stop listening: ${describeError(error)}`);
+  }
+  if (inFlight && !(await inFlight.drained(graceMs))) {
+    const aborted = inFlight.abortAll();
+    await inFlight.drained(2_000);
+    plugin.logwarn(
+      `dlp: ${aborted} message(s) still being checked were answered 451 (to be retried)` +
+        (inFlight.size > 0 ? `; ${inFlight.size} being delivered are left to the sending server's retry` : ''),
+    );
+  }
+  const step = async (what: string, closing: Promise<unknown> | undefined): Promise<void> => {
+    const done = await Promise.race([Promise.resolve(closing).then(() => true, () => true), new Promise<false>((r) => setTimeout(r, 5_000, false))]);
+    if (!done) plugin.logwarn(`dlp: ${what} did not close within 5 s`);
+  };
+  plugin.rosterKeeper?.close();
+  await Promise.all([step('the outbox', plugin.relayMail?.close()), step('the review queue', plugin.quarantineServices?.close())]);
+  await Promise.all([step('the inspection processes', plugin.inspector?.close()), step('the quarantine store', plugin.quarantine?.close())]);
+  plugin.lognotice('dlp: stopped');
+  process.exit(0);
+}
+
+/** mail: once stopping, new transactions on connections still open are turned away for now (421: the client comes back). */
+export function refuse_while_stopping(this: DlpPlugin, next: Next): void {
+  if (!this.stopping) return next();
+  return next(constants.DENYSOFTDISCONNECT, DSN.create(421, 'The relay is restarting; try again in a minute.', 3, 2));
+}
+
+/** data: a message is being received; SIGTERM waits for it. */
+export function track_transaction(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
+  if (connection.transaction) this.inFlight?.begin(connection.transaction.uuid);
+  return next();
+}
+
+/** reset_transaction and disconnect: the transaction is over (delivered, held, refused, or the client went away). */
+export function untrack_transaction(this: DlpPlugin, next: Next, connection: HarakaConnection): void {
+  if (connection.transaction) this.inFlight?.end(connection.transaction.uuid);
+  return next();
 }
 
 /**
@@ -130,8 +205,12 @@ export function answer_held(this: DlpPlugin, next: Next, connection: HarakaConne
   return next();
 }
 
-/** Haraka's install directory (`haraka -c DIR`) holds config/; the plugin's own config object points at Haraka's defaults. */
+/**
+ * The configuration directory: the one bin/relay.js was given (Haraka's home links to it),
+ * else Haraka's install directory's config/ (`haraka -c DIR`).
+ */
 function configDir(plugin: DlpPlugin): string {
+  if (process.env['DLP_CONFIG_DIR']) return process.env['DLP_CONFIG_DIR'];
   return process.env['HARAKA'] ? join(process.env['HARAKA'], 'config') : plugin.config.root_path;
 }
 
@@ -252,6 +331,10 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     mailFrom = addressOf(txn.mail_from);
     rcptTo = txn.rcpt_to.map(addressOf);
     const { timeoutMs, maxWaitMs } = dlpConfig.inspection;
+    this.inFlight?.onAbort(txn.uuid, () => {
+      budget.abort();
+      void answer(relayStopping(reference), 'tempfail-stopping', undefined, new Error('the relay stopped before the message was checked'));
+    });
     const budget = new AbortController();
     // Two budgets: waiting for a free inspection process (a burst of large messages queues up),
     // then the inspection itself. Counting the wait against the inspection would kill processes

@@ -77,6 +77,16 @@ export function inspectionFailed(reference: string, why: 'error' | 'timeout'): R
   };
 }
 
+/** The 451 for a message still being checked when the relay stops: the sending server retries it (at this relay, or another). */
+export function relayStopping(reference: string): Refusal {
+  return {
+    kind: 'refuse',
+    code: 451,
+    enhanced: [4, 3, 2],
+    lines: [smtpSafe(`The relay is restarting; this message has not been sent and will be retried. Ref ${reference}`)],
+  };
+}
+
 /** The 451 for a message that found every inspection process busy for too long: the sender retries later. */
 export function inspectionBusy(reference: string): Refusal {
   return {

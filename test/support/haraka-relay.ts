@@ -19,6 +19,11 @@ export interface RelayOptions {
   env?: Record<string, string>;
   /** More files for config/ (a roster CSV, say), by name. */
   configFiles?: Record<string, string | Buffer>;
+  /**
+   * Start as the service does, `node bin/relay.js --config <dir>/config --data <dir>/data`,
+   * instead of Haraka directly on a home of the test's making.
+   */
+  launcher?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -59,6 +64,11 @@ export class HarakaRelay {
     return join(this.dir, 'config');
   }
 
+  /** Where a relay started by the launcher keeps its data (Haraka's home is under it). */
+  get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
   writeConfig(name: string, content: string | Buffer): void {
     writeFileSync(join(this.configDir, name), content);
   }
@@ -83,13 +93,14 @@ export class HarakaRelay {
     const ownReview = /^review:/m.test(this.options.dlpYaml);
     this.writeConfig('dlp.yaml', ownReview ? this.options.dlpYaml : `${this.options.dlpYaml}\nreview:\n  listen: 127.0.0.1:${this.reviewPort}\n`);
     for (const [name, content] of Object.entries(this.options.configFiles ?? {})) this.writeConfig(name, content);
-    if (!existsSync(join(this.dir, 'plugins'))) {
+    if (!this.options.launcher && !existsSync(join(this.dir, 'plugins'))) {
       symlinkSync(this.options.pluginsDir ?? join(REPO_ROOT, 'plugins'), join(this.dir, 'plugins'));
       symlinkSync(join(REPO_ROOT, 'dist'), join(this.dir, 'dist'));
     }
 
     const haraka = createRequire(import.meta.url).resolve('haraka/bin/haraka');
-    const child = spawn(process.execPath, [haraka, '-c', this.dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env } });
+    const args = this.options.launcher ? [join(REPO_ROOT, 'bin/relay.js'), '--config', this.configDir, '--data', this.dataDir] : [haraka, '-c', this.dir];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.options.env } });
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -116,6 +127,11 @@ export class HarakaRelay {
   /** Waits for Haraka to exit by itself (for start-up failure tests). */
   async exitCode(ms = 30_000): Promise<number | null> {
     return Promise.race([this.exited!, delay(ms).then(() => Promise.reject(new Error('Haraka did not exit')))]);
+  }
+
+  /** Sends a signal to the relay's process (SIGTERM: the service manager's stop). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
   }
 
   /** Kills Haraka with SIGKILL (no shutdown of any kind) and keeps its directory, queue and data for a restart. */
