@@ -83,9 +83,9 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
   const data = join(directory, 'data');
   const log = join(directory, 'server.log');
   const pgCtl = join(bin, 'pg_ctl');
-  let started = false;
   const stopSync = (): void => {
-    if (started) spawnSync(...asUser(user, pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']), { cwd: directory, stdio: 'ignore' });
+    // A server may be running even when pg_ctl start failed (it gave up waiting): postmaster.pid says so.
+    if (existsSync(join(data, 'postmaster.pid'))) spawnSync(...asUser(user, pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']), { cwd: directory, stdio: 'ignore' });
     rmSync(directory, { recursive: true, force: true });
   };
   // If vitest exits without running the teardown (an uncaught error, process.exit), stop it anyway.
@@ -116,7 +116,6 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
       );
       try {
         await run(user, pgCtl, ['-D', data, '-l', log, '-w', '-t', '60', 'start'], directory);
-        started = true;
         break;
       } catch (error) {
         // Another process took the free port between our look and the server's bind: try another.
@@ -149,7 +148,6 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
           } catch {
             await run(user, pgCtl, ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], directory).catch(() => {});
           } finally {
-            started = false;
             rmSync(directory, { recursive: true, force: true });
             process.off('exit', stopSync);
           }
@@ -192,8 +190,9 @@ function asUser(user: ClusterUser | undefined, command: string, args: string[]):
 function run(user: ClusterUser | undefined, command: string, args: string[], cwd: string): Promise<void> {
   const [file, fileArgs] = asUser(user, command, args);
   return new Promise((resolve, reject) => {
-    execFile(file, fileArgs, { cwd, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${[file, ...fileArgs].join(' ')} failed: ${error.message}\n${stdout}${stderr}`.trim()));
+    execFile(file, fileArgs, { cwd, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } }, (error, stdout) => {
+      // The message is `Command failed: <command line>` and then what it wrote to stderr.
+      if (error) reject(new Error([error.message.trim(), stdout.trim()].filter(Boolean).join('\n')));
       else resolve();
     });
   });
