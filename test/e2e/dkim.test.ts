@@ -6,9 +6,13 @@
  * answers the selector's TXT record with the public key made here (DNS injection: the
  * verification itself is mailauth's).
  *
- * A sender's signature (relaxed/relaxed and simple/simple) still verifies downstream after
- * pass, after warn, and after a DPO releases a held message.
+ * 1. A sender's signature (relaxed/relaxed and simple/simple) still verifies downstream after
+ *    pass, after warn, and after a DPO releases a held message.
+ * 2. With Haraka's own dkim plugin configured as config/dkim.ini and config/plugins ship it
+ *    (signing switched on, key made with the plugin's dkim_key_gen.sh), unsigned mail, released
+ *    mail and the relay's own notices arrive signed by the trust's domain.
  */
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +20,7 @@ import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarakaRelay } from '../support/haraka-relay.js';
-import { SHIPPED_CONFIG_DIR } from '../support/paths.js';
+import { REPO_ROOT, SHIPPED_CONFIG_DIR } from '../support/paths.js';
 import { referenceIn } from '../support/relay-queue.js';
 import { dlpCommand, ReviewClient } from '../support/review-client.js';
 import { RIVERSIDE_ROSTER } from '../support/roster.js';
@@ -338,5 +342,126 @@ describe("a sender's DKIM signature survives the relay (pass, warn, DPO release)
     const delivered = await received(sink, raw);
     expect(delivered.raw.toString('latin1')).not.toContain('FORGED');
     expect(await signaturesOf(delivered.raw)).toEqual([{ ...passing(UPSTREAM.selector), result: 'fail', comment: 'bad signature' }]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signing on delivery: Haraka's own dkim plugin, configured as config/dkim.ini and config/plugins
+// ship it with signing switched on, and a key made with the plugin's dkim_key_gen.sh as the
+// instructions in config/dkim.ini say.
+
+/** config/plugins as shipped, with its commented-out dkim and queue/smtp_forward lines switched on. */
+function shippedPluginsWithSigning(): string[] {
+  return readFileSync(join(SHIPPED_CONFIG_DIR, 'plugins'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim().replace(/^# (dkim|queue\/smtp_forward)$/, '$1'))
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** config/dkim.ini as shipped, with step 3 of its instructions done. */
+function shippedDkimIniWithSigning(): string {
+  const shipped = readFileSync(join(SHIPPED_CONFIG_DIR, 'dkim.ini'), 'utf8');
+  const on = shipped.replace(/^(\[sign\]\r?\n)enabled = false$/m, '$1enabled = true');
+  expect(on, 'config/dkim.ini has "[sign]" then "enabled = false"').not.toBe(shipped);
+  return on;
+}
+
+/** Step 1 of config/dkim.ini in the relay's config/; publishes the record its `dns` file shows (step 2). Returns the selector. */
+function makeTrustKey(configDir: string): string {
+  const dir = join(configDir, 'dkim');
+  mkdirSync(dir, { recursive: true });
+  execFileSync(join(REPO_ROOT, 'node_modules/.bin/dkim_key_gen.sh'), [TRUST], { cwd: dir, stdio: 'pipe' });
+  const dns = readFileSync(join(dir, TRUST, 'dns'), 'utf8');
+  const [, name, value] = /^(\S+\._domainkey)\s+IN\s+TXT\s+(v=DKIM1;\S+)$/m.exec(dns)!;
+  txtRecords.set(`${name}.${TRUST}`.toLowerCase(), value!);
+  return readFileSync(join(dir, TRUST, 'selector'), 'utf8').trim();
+}
+
+describe("signing on delivery with Haraka's dkim plugin, configured as shipped", () => {
+  const sink = new SmtpSink();
+  let relay: HarakaRelay;
+  let review: ReviewClient;
+  let selector = '';
+
+  beforeAll(async () => {
+    expect(shippedPluginsWithSigning()).toEqual(['relay', 'dlp', 'dkim', 'queue/smtp_forward']);
+    await sink.start();
+    ({ relay, review } = await startRelay(
+      {
+        plugins: shippedPluginsWithSigning(),
+        extraYaml: `notifications:\n  from: "Email data protection <dlp@${TRUST}>"\n`,
+        before: (r) => {
+          r.writeConfig('dkim.ini', shippedDkimIniWithSigning());
+          selector = makeTrustKey(r.configDir);
+        },
+      },
+      sink,
+    ));
+  }, 60_000);
+  afterAll(async () => {
+    await relay?.stop();
+    await sink.stop();
+  });
+
+  // Every case, including the folded header with a line of nothing but spaces that the shipped
+  // [canon] body = simple is chosen for (config/dkim.ini).
+  for (const outcome of [PASS, HOLD]) {
+    it.each(Object.keys(CASES))(`${outcome.name === 'hold' ? 'held and released' : 'pass'}, sent unsigned: %s arrives signed by the trust's domain`, async (name) => {
+      const raw = CASES[name]!(outcome);
+      expect(await signaturesOf(raw)).toEqual([]);
+      await through(relay, review, outcome, raw);
+      const delivered = await received(sink, raw);
+      expect(await signaturesOf(delivered.raw)).toEqual([passing(selector)]);
+    });
+  }
+
+  it("warn: delivered signed, and the relay's own notice to the sender is signed too", async () => {
+    const raw = CASES['plain']!(WARN);
+    await through(relay, review, WARN, raw);
+    const delivered = await received(sink, raw);
+    expect(await signaturesOf(delivered.raw)).toEqual([passing(selector)]);
+    const reference = /^X-DLP-Verdict: warn; rules=pupil-name-in-subject; ref=(DLP-[0-9A-Z-]+)/m.exec(headerBlock(delivered.raw))![1]!;
+    // The notice goes out through Haraka's outbound queue, as released mail does.
+    const isNotice = (m: ReceivedMessage): boolean => new RegExp(`^X-DLP-Notice: warn; ref=${reference}$`, 'im').test(headerBlock(m.raw));
+    const deadline = Date.now() + 15_000;
+    let notice: ReceivedMessage | undefined;
+    while (!(notice = sink.received.find(isNotice))) {
+      if (Date.now() > deadline) throw new Error(`no warn notice for ${reference}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(notice.rcptTo).toEqual([STAFF]);
+    expect(await signaturesOf(notice.raw)).toEqual([passing(selector)]);
+  });
+
+  it.each(CANONICALIZATIONS)("a message the sender signed (%s) keeps that signature and gets the relay's too", async (canon) => {
+    const raw = await signed(CASES['folded headers and trailing whitespace']!(PASS), canon);
+    await through(relay, review, PASS, raw);
+    const delivered = await received(sink, raw);
+    expect(await signaturesOf(delivered.raw)).toEqual(expect.arrayContaining([passing(UPSTREAM.selector), passing(selector)]));
+    expect(await signaturesOf(delivered.raw)).toHaveLength(2);
+  });
+});
+
+describe('the order in config/plugins matters', () => {
+  it('with dkim after queue/smtp_forward, mail is delivered before it can be signed', async () => {
+    const sink = await new SmtpSink().start();
+    const { relay, review } = await startRelay(
+      {
+        plugins: ['relay', 'dlp', 'queue/smtp_forward', 'dkim'],
+        before: (r) => {
+          r.writeConfig('dkim.ini', shippedDkimIniWithSigning());
+          makeTrustKey(r.configDir);
+        },
+      },
+      sink,
+    );
+    try {
+      const raw = CASES['plain']!(PASS);
+      await through(relay, review, PASS, raw);
+      expect(await signaturesOf((await received(sink, raw)).raw)).toEqual([]);
+    } finally {
+      await relay.stop();
+      await sink.stop();
+    }
   });
 });
