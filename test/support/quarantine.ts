@@ -8,9 +8,15 @@ import { newReference } from '../../src/engine/reference.js';
 import { maskDatabaseUrl } from '../../src/quarantine/database.js';
 import type { NewQueueItem } from '../../src/quarantine/types.js';
 
-/** The PostgreSQL the store's contract tests run against; `DLP_TEST_POSTGRES_URL` points them elsewhere. */
+/** CI's PostgreSQL, and a developer's: the tests use it when it answers (test/support/postgres-global-setup.ts). */
+export const DEFAULT_TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The PostgreSQL the store's contract tests run against; `DLP_TEST_POSTGRES_URL` points them
+ * elsewhere. The global setup sets it to a throwaway cluster when nothing answers at the default.
+ */
 export function testPostgresUrl(): string {
-  return process.env.DLP_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  return process.env.DLP_TEST_POSTGRES_URL ?? DEFAULT_TEST_POSTGRES_URL;
 }
 
 /**
