@@ -83,6 +83,7 @@ export interface DlpConfig {
   sources: SourceRule[];
   /** Resolvers for DKIM keys and doctor's checks; no servers: the system's. */
   dns: { servers?: string[]; timeoutMs: number };
+  monitoring: { health: boolean; metrics: boolean; rosterMaxAgeMs: number; outboxMaxPending: number; certificateMinDays: number };
   quarantine: QuarantineSettings;
   review: ReviewSettings;
   /** How the relay sends its own emails; undefined when not configured. */
@@ -167,6 +168,13 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     },
     sources,
     dns: { ...(file.dns.servers ? { servers: file.dns.servers } : {}), timeoutMs: file.dns.timeout_ms },
+    monitoring: {
+      health: file.monitoring.health,
+      metrics: file.monitoring.metrics,
+      rosterMaxAgeMs: file.monitoring.roster_max_age_hours * 3_600_000,
+      outboxMaxPending: file.monitoring.outbox_max_pending,
+      certificateMinDays: file.monitoring.certificate_min_days,
+    },
     quarantine: buildQuarantineSettings(file, dir, dataDir),
     review: buildReviewSettings(file),
     ...(notifications ? { notifications } : {}),

@@ -166,6 +166,19 @@ export const dlpConfigSchema = z.strictObject({
         .default({ first_after_seconds: 60, max_delay_minutes: 60, give_up_after_hours: 48 }),
     })
     .optional(),
+  /** GET /healthz and GET /metrics on the review queue's listener (review.listen). */
+  monitoring: z
+    .strictObject({
+      health: z.boolean().default(true),
+      metrics: z.boolean().default(true),
+      /** /healthz fails when the roster in force was exported longer ago than this (0: never). */
+      roster_max_age_hours: z.number().min(0).max(24 * 365).default(192),
+      /** /healthz fails when more of the relay's own emails than this wait in the outbox. */
+      outbox_max_pending: z.number().int().min(1).default(200),
+      /** /healthz fails when the TLS certificate expires within this many days (the log and dlp doctor warn from 14). */
+      certificate_min_days: z.number().int().min(0).max(90).default(7),
+    })
+    .default({ health: true, metrics: true, roster_max_age_hours: 192, outbox_max_pending: 200, certificate_min_days: 7 }),
   inspection: z
     .strictObject({
       timeout_ms: z.number().int().min(100).max(300_000).default(20_000),

@@ -95,6 +95,11 @@ export class MailOutbox implements Mailer {
     return (await readdir(this.dir)).filter((name) => (name.endsWith('.json') || CLAIMED.test(name)) && !name.startsWith('.')).length;
   }
 
+  /** How many emails were given up (kept in failed/ until someone deletes them). */
+  async failed(): Promise<number> {
+    return (await readdir(join(this.dir, 'failed'))).filter((name) => name.endsWith('.json')).length;
+  }
+
   /** Stops retrying (what is left stays on disk for the next start); waits for an attempt under way. */
   async close(): Promise<void> {
     this.closed = true;

@@ -7,6 +7,7 @@ import type { QuarantineAccess } from './quarantine-access.js';
 import type { RelayMail } from './relay-mail.js';
 import type { HarakaClientConnection, SourceGuard } from './source-guard.js';
 import type { TransactionsInFlight } from './graceful-stop.js';
+import type { RelayMonitoring } from './monitoring.js';
 import type { QuarantineServices } from './quarantine-services.js';
 
 /** @haraka/email-address has `address` as a getter; older Haraka had a method. */
@@ -59,6 +60,8 @@ export interface DlpPlugin {
   logwarn(message: string): void;
   /** Who may relay through us: RCPT TO and the end of DATA check with it. */
   sourceGuard?: SourceGuard;
+  /** /healthz and /metrics. */
+  monitoring?: RelayMonitoring;
   /** Transactions being received or checked, which SIGTERM lets finish. */
   inFlight?: TransactionsInFlight;
   /** SIGTERM has been received. */

@@ -49,6 +49,8 @@ export interface Inspector {
    * it. `started` is called when a process begins on the message (it may wait for one first).
    */
   inspect(raw: Buffer, envelope: Envelope, reference: string, signal: AbortSignal, started?: () => void): Promise<InspectionOutcome>;
+  /** How many processes there are, how many are busy, and how many messages wait for one. */
+  stats(): { processes: number; busy: number; waiting: number };
   /** Reads roster files off the relay's event loop into a snapshot in `snapshotDir`; rejects with the reason when they cannot be used. */
   checkRoster(files: readonly string[], idKey: Buffer, snapshotDir: string): Promise<RosterCheck>;
   close(): Promise<void>;
@@ -86,6 +88,11 @@ export class InspectionPool implements Inspector {
   use(config: DlpConfig, rosterSnapshot: string): void {
     this.config = config;
     this.rosterSnapshot = rosterSnapshot;
+  }
+
+  stats(): { processes: number; busy: number; waiting: number } {
+    const stats = this.pool.stats();
+    return { processes: stats.totalWorkers, busy: stats.busyWorkers, waiting: stats.pendingTasks };
   }
 
   checkRoster(files: readonly string[], idKey: Buffer, snapshotDir: string): Promise<RosterCheck> {

@@ -24,6 +24,7 @@ import { describeSource, describeSources } from '../sources/connection.js';
 import type { SourceRule } from '../config/sources.js';
 import { checkDeployment, readPluginList } from './deployment-checks.js';
 import { TransactionsInFlight } from './graceful-stop.js';
+import { RelayMonitoring } from './monitoring.js';
 import { RELEASE_VIA_NOTE } from './haraka-outbound.js';
 import { QuarantineAccess } from './quarantine-access.js';
 import { queueItemOf } from './queue-item.js';
@@ -59,7 +60,14 @@ export function register(this: DlpPlugin): void {
   const quarantine = new QuarantineAccess(config.quarantine, log);
   this.quarantine = quarantine;
   this.relayMail = new RelayMail(() => plugin.dlpConfig ?? config, quarantine, log);
-  this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, this.relayMail, log);
+  this.monitoring = new RelayMonitoring({
+    config: () => plugin.dlpConfig ?? config,
+    inspector: () => plugin.inspector,
+    quarantine: () => plugin.quarantine,
+    mail: () => plugin.relayMail,
+    roster: () => plugin.rosterKeeper,
+  });
+  this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, this.relayMail, log, this.monitoring);
   this.sourceGuard = new SourceGuard(() => plugin.dlpConfig ?? config);
   useConfig(this, config, roster.snapshot);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
@@ -160,6 +168,7 @@ export function check_source(this: DlpPlugin, next: Next, connection: HarakaConn
     const admission = guard.admit(connection);
     if ('admitted' in admission) return next();
     const { code, enhanced, text, reason } = admission.refused;
+    this.monitoring?.metrics.clientRefused(reason);
     connection.lognotice(this, JSON.stringify({ event: 'dlp-relay-refused', ip: connection.remote.ip, reason, sender: addressOf(connection.transaction?.mail_from) || '<>' }));
     return next(constants.DENY, DSN.create(code, text, enhanced[1], enhanced[2]));
   } catch (error) {
@@ -294,6 +303,7 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
         ...(error ? { error: describeError(error) } : {}),
       });
       (error ? connection.logerror : connection.loginfo).call(connection, this, JSON.stringify(record));
+      this.monitoring?.metrics.answered(outcome, verdict, Date.now() - started);
       txn?.results.add(this, { ...(refusal ? { fail: outcome } : { pass: outcome }), ref: reference });
       if (verdict && txn) txn.notes['dlp'] = verdict;
       if (decision.kind === 'hold') {

@@ -1,6 +1,7 @@
 /**
- * What runs beside the relay for the quarantine: the review queue's web server, and the
- * retention and reminder housekeeping every ten minutes.
+ * What runs beside the relay for the quarantine: the review queue's web server (with the
+ * health report and metrics beside it), and the retention and reminder housekeeping every
+ * ten minutes.
  */
 import type { DlpConfig } from '../config/load.js';
 import { runMaintenance } from '../quarantine/maintenance.js';
@@ -8,6 +9,7 @@ import { startReviewServer } from '../review/server.js';
 import { HarakaOutboundDelivery } from './haraka-outbound.js';
 import type { QuarantineAccess } from './quarantine-access.js';
 import type { RelayMail } from './relay-mail.js';
+import type { RelayMonitoring } from './monitoring.js';
 import type { RelayLog } from './roster-keeper.js';
 
 const MAINTENANCE_EVERY_MS = 10 * 60_000;
@@ -16,9 +18,26 @@ export interface QuarantineServices {
   close(): Promise<void>;
 }
 
-export function startQuarantineServices(access: QuarantineAccess, config: () => DlpConfig, mail: RelayMail, log: RelayLog): QuarantineServices {
+export function startQuarantineServices(
+  access: QuarantineAccess,
+  config: () => DlpConfig,
+  mail: RelayMail,
+  log: RelayLog,
+  monitoring?: RelayMonitoring,
+): QuarantineServices {
   const initial = config();
   const listen = initial.review.listen;
+  const endpoints = {
+    ...(monitoring && initial.monitoring.health
+      ? {
+          health: async () => {
+            const report = await monitoring.health();
+            return { healthy: report.status === 'ok', report };
+          },
+        }
+      : {}),
+    ...(monitoring && initial.monitoring.metrics ? { metrics: async () => ({ contentType: monitoring.metrics.contentType, text: await monitoring.metrics.text() }) } : {}),
+  };
   const server = listen
     ? startReviewServer(listen, {
         store: () => access.store(),
@@ -31,7 +50,7 @@ export function startQuarantineServices(access: QuarantineAccess, config: () => 
           problem: (message) => log.crit(`dlp: review queue: ${message}`),
           decided: ({ reference, decision }) => mail.afterDecision(reference, decision),
         },
-      }).then(
+      }, endpoints).then(
         (started) => {
           log.info(`dlp: review queue listening on http://${listen.host}:${listen.port}/`);
           return started;

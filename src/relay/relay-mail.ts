@@ -61,6 +61,13 @@ export class RelayMail implements Mailer {
     }
   }
 
+  /** The outbox's backlog: emails waiting to be sent, and given up; undefined without notifications. */
+  async outboxState(): Promise<{ pending: number; failed: number } | undefined> {
+    if (!this.outbox) return undefined;
+    const [pending, failed] = await Promise.all([this.outbox.pending(), this.outbox.failed()]);
+    return { pending, failed };
+  }
+
   async close(): Promise<void> {
     await this.outbox?.close();
     this.transport?.transport.close?.();

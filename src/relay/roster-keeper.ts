@@ -5,7 +5,7 @@
  * so a bad or half-written export never reaches them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, unlink, unwatchFile, watchFile } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, unlink, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRosterFiles } from '../roster/load-roster.js';
@@ -21,6 +21,8 @@ export interface RelayLog {
 
 interface InForce {
   files: readonly string[];
+  /** When the newest of the files was written (the export's age); undefined without a roster. */
+  exportedAt?: Date;
   stamp: string;
   /** '' when no roster is configured. */
   snapshot: string;
@@ -50,6 +52,12 @@ export class RosterKeeper {
 
   get snapshot(): string {
     return this.inForce.snapshot;
+  }
+
+  /** The roster in force: its files, pupils, and when the newest file was written. */
+  get state(): { files: readonly string[]; pupils: number; exportedAt?: Date } {
+    const { files, pupils, exportedAt } = this.inForce;
+    return { files, pupils, ...(exportedAt ? { exportedAt } : {}) };
   }
 
   /** At start-up, before serving: throws (and the relay does not start) when the roster cannot be used. */
@@ -85,6 +93,8 @@ export class RosterKeeper {
 
   private putInForce(next: InForce, summary: RosterSummary | undefined): void {
     const previous = this.inForce;
+    const written = next.files.map((f) => statSyncOrUndefined(f)?.mtimeMs ?? 0);
+    if (written.length > 0) next.exportedAt = new Date(Math.max(...written));
     this.inForce = next;
     if (previous.snapshot && previous.snapshot !== next.snapshot) {
       setTimeout(() => unlink(previous.snapshot, () => undefined), OLD_SNAPSHOT_GRACE_MS).unref();
@@ -160,4 +170,12 @@ function sameFiles(a: readonly string[], b: readonly string[]): boolean {
 
 function errorText(error: unknown): string {
   return String(error instanceof Error ? error.message : error);
+}
+
+function statSyncOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
