@@ -48,7 +48,7 @@ beforeAll(async () => {
     dlpYaml: DLP_YAML,
     smarthostPort: sink.port,
     pluginsDir: join(REPO_ROOT, 'bench/haraka-plugins'),
-    plugins: ['loop-delay', 'relay', 'dlp', 'queue/smtp_forward'],
+    plugins: ['loop-delay', 'dlp', 'queue/smtp_forward'],
   }).start();
 }, 300_000);
 afterAll(async () => {

@@ -82,7 +82,7 @@ it('peak memory for a 25 MB message and for 50 concurrent 5 MB messages; event-l
   for (const scenario of scenarios) {
     results[scenario.name] = {
       'plain Haraka': await measure(['loop-delay', 'relay', 'queue/smtp_forward'], scenario),
-      'Haraka + dlp': await measure(['loop-delay', 'relay', 'dlp', 'queue/smtp_forward'], scenario),
+      'Haraka + dlp': await measure(['loop-delay', 'dlp', 'queue/smtp_forward'], scenario),
     };
     console.log(`\n${scenario.name} (${process.version}):`);
     console.table(results[scenario.name]);

@@ -89,7 +89,7 @@ beforeAll(async () => {
     const relay = await new HarakaRelay({ dlpYaml: DLP_YAML, smarthostPort: sink.port, pluginsDir: join(REPO_ROOT, 'bench/haraka-plugins'), plugins }).start();
     return { name, relay, sink };
   };
-  sides = [await start('plain Haraka', ['loop-delay', 'relay', 'queue/smtp_forward']), await start('Haraka + dlp', ['loop-delay', 'relay', 'dlp', 'queue/smtp_forward'])];
+  sides = [await start('plain Haraka', ['loop-delay', 'relay', 'queue/smtp_forward']), await start('Haraka + dlp', ['loop-delay', 'dlp', 'queue/smtp_forward'])];
 }, 120_000);
 
 afterAll(async () => {

@@ -4,12 +4,17 @@
 //
 //   node bench/load/smtp-load.mjs '<json>'
 //   { "port": 2525, "clients": 10, "messages": 500, "files": ["a.eml", ...], "from": "...", "to": ["..."] }
+// Optional: "localAddress" (connect from it), "tls": { "ca": PEM, "servername": name } (STARTTLS,
+// required), "connectionPerMessage": true (a new connection, and TLS handshake, for every
+// message), "dkim": { "domain", "selector", "privateKey": PEM } (each message gets a unique
+// Message-ID and a fresh DKIM signature, as Gmail signs each message it sends).
 //
 // Each client keeps one SMTP connection open and sends its share back to back, as a school's
 // mail server does to its smarthost; message i is files[i % files.length]. Prints one JSON
 // line: { sent, failed, failures, elapsed_ms, latencies_ms }.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import nodemailer from 'nodemailer';
 
 const job = JSON.parse(process.argv[2]);
@@ -24,16 +29,17 @@ async function client(index) {
     secure: false,
     ignoreTLS: true,
     name: 'mail.example-trust.org.uk',
-    pool: true,
-    maxConnections: 1,
-    maxMessages: Infinity,
+    ...(job.connectionPerMessage ? { pool: false } : { pool: true, maxConnections: 1, maxMessages: Infinity }),
     socketTimeout: 120_000,
+    ...(job.localAddress ? { localAddress: job.localAddress } : {}),
+    ...(job.tls ? { ignoreTLS: false, requireTLS: true, tls: { ca: [job.tls.ca], servername: job.tls.servername } } : {}),
   });
   try {
     for (let i = index; i < job.messages; i += job.clients) {
+      const raw = job.dkim ? await signed(messages[i % messages.length], i) : messages[i % messages.length];
       const started = performance.now();
       try {
-        await transport.sendMail({ envelope: { from: job.from, to: job.to }, raw: messages[i % messages.length] });
+        await transport.sendMail({ envelope: { from: job.from, to: job.to }, raw });
         latencies.push(performance.now() - started);
       } catch (error) {
         failures.push(String(error.response ?? error.message).slice(0, 200));
@@ -42,6 +48,13 @@ async function client(index) {
   } finally {
     transport.close();
   }
+}
+
+/** The message with a Message-ID of its own and a DKIM signature made now. */
+async function signed(message, i) {
+  const unique = Buffer.from(message.toString('latin1').replace(/^Message-ID:.*$/im, `Message-ID: <bench-${process.pid}-${i}-${Date.now()}@${job.dkim.domain}>`), 'latin1');
+  const { signatures } = await dkimSign(unique, { signingDomain: job.dkim.domain, selector: job.dkim.selector, privateKey: job.dkim.privateKey, canonicalization: 'relaxed/relaxed', signTime: new Date() });
+  return Buffer.concat([Buffer.from(signatures), unique]);
 }
 
 const started = performance.now();
