@@ -53,7 +53,8 @@ async function client(index) {
 /** The message with a Message-ID of its own and a DKIM signature made now. */
 async function signed(message, i) {
   const unique = Buffer.from(message.toString('latin1').replace(/^Message-ID:.*$/im, `Message-ID: <bench-${process.pid}-${i}-${Date.now()}@${job.dkim.domain}>`), 'latin1');
-  const { signatures } = await dkimSign(unique, { signingDomain: job.dkim.domain, selector: job.dkim.selector, privateKey: job.dkim.privateKey, canonicalization: 'relaxed/relaxed', signTime: new Date() });
+  const signatureData = [{ signingDomain: job.dkim.domain, selector: job.dkim.selector, privateKey: job.dkim.privateKey }];
+  const { signatures } = await dkimSign(unique, { signatureData, canonicalization: 'relaxed/relaxed', signTime: new Date() });
   return Buffer.concat([Buffer.from(signatures), unique]);
 }
 

@@ -8,6 +8,7 @@ import {
   buildNotificationSettings,
   buildQuarantineSettings,
   buildReviewSettings,
+  parseListen,
   type NotificationSettings,
   type QuarantineSettings,
   type ReviewSettings,
@@ -83,6 +84,8 @@ export interface DlpConfig {
   sources: SourceRule[];
   /** Resolvers for DKIM keys and doctor's checks; no servers: the system's. */
   dns: { servers?: string[]; timeoutMs: number };
+  /** The next hop for delivered mail; undefined: by MX. */
+  delivery: { smarthost?: { host: string; port: number } };
   monitoring: { health: boolean; metrics: boolean; rosterMaxAgeMs: number; outboxMaxPending: number; certificateMinDays: number };
   quarantine: QuarantineSettings;
   review: ReviewSettings;
@@ -168,6 +171,7 @@ export function loadConfig(configDir: string, options: LoadConfigOptions = {}): 
     },
     sources,
     dns: { ...(file.dns.servers ? { servers: file.dns.servers } : {}), timeoutMs: file.dns.timeout_ms },
+    delivery: file.delivery.smarthost ? { smarthost: parseListen(file.delivery.smarthost.slice('smtp://'.length)) } : {},
     monitoring: {
       health: file.monitoring.health,
       metrics: file.monitoring.metrics,

@@ -116,7 +116,7 @@ export function buildNotificationSettings(
   };
 }
 
-function parseListen(listen: string): { host: string; port: number } {
+export function parseListen(listen: string): { host: string; port: number } {
   const colon = listen.lastIndexOf(':');
   return { host: listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(colon + 1)) };
 }

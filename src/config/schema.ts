@@ -166,6 +166,16 @@ export const dlpConfigSchema = z.strictObject({
         .default({ first_after_seconds: 60, max_delay_minutes: 60, give_up_after_hours: 48 }),
     })
     .optional(),
+  /**
+   * Where delivered mail goes: by MX from Haraka's queue (default), or every message to the
+   * trust's smarthost, also from Haraka's queue (retried there; TLS when the smarthost offers
+   * it, or required with tls.ini's [outbound] force_tls_hosts).
+   */
+  delivery: z
+    .strictObject({
+      smarthost: z.string().regex(/^smtp:\/\/[^:/\s]+:\d{1,5}$/, 'must be smtp://host:port').optional(),
+    })
+    .default({}),
   /** GET /healthz and GET /metrics on the review queue's listener (review.listen). */
   monitoring: z
     .strictObject({

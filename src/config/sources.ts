@@ -58,8 +58,11 @@ export const sourceSchema = z.discriminatedUnion('kind', [
     ...common,
     /** Domains whose DKIM signature proves the message is the trust's (default: organisation.internal_domains). */
     dkim_domains: z.array(nonEmpty).min(1).optional(),
-    /** How old a signature may be (its t= tag): a copy re-sent later is refused. */
-    signature_max_age_minutes: z.number().int().min(1).max(24 * 60).default(15),
+    /**
+     * How old a signature may be (its t= tag). Long enough for Gmail's retries after the relay
+     * was down or busy; a copy re-sent within it is refused as already used.
+     */
+    signature_max_age_minutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
   }),
 ]);
 

@@ -31,6 +31,7 @@ export async function runMaintenance(
   now: Date = new Date(),
 ): Promise<{ purged: number; reminded: string[] }> {
   const purged = await store.purgeDecided(new Date(now.getTime() - settings.retentionMs));
+  await store.purgeSpentSignatures(now);
   if (purged > 0) {
     await store.audit({ actor: 'system', ip: '', action: 'retention-purge', detail: `content removed from ${purged} decided message(s)` });
     log.info(`dlp: retention removed the content of ${purged} decided message(s)`);

@@ -13,6 +13,16 @@ const SQLITE_BUSY_ATTEMPTS = 5;
 function migrations(dialect: DatabaseDialect): Record<string, Migration> {
   return {
     '0001-initial': { up: (db) => initialSchema(db, dialect) },
+    '0002-spent-signatures': {
+      up: async (db) => {
+        await db.schema
+          .createTable('spent_signatures')
+          .addColumn('signature_key', 'text', (column) => column.primaryKey())
+          .addColumn('expires_at', 'text', (column) => column.notNull())
+          .execute();
+        await db.schema.createIndex('spent_signatures_expires_at').on('spent_signatures').column('expires_at').execute();
+      },
+    },
   };
 }
 

@@ -224,6 +224,29 @@ export class KyselyQuarantineStore implements QuarantineStore {
   }
 
   /** One conditional upsert, so relays sharing the store cannot both win a period. */
+  async signatureSpent(key: string, now: Date): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('spent_signatures')
+      .select('signature_key')
+      .where('signature_key', '=', key)
+      .where('expires_at', '>', now.toISOString())
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async spendSignature(key: string, expiresAt: Date): Promise<void> {
+    await this.db
+      .insertInto('spent_signatures')
+      .values({ signature_key: key, expires_at: expiresAt.toISOString() })
+      .onConflict((conflict) => conflict.column('signature_key').doUpdateSet({ expires_at: expiresAt.toISOString() }))
+      .execute();
+  }
+
+  async purgeSpentSignatures(now: Date): Promise<number> {
+    const result = await this.db.deleteFrom('spent_signatures').where('expires_at', '<=', now.toISOString()).executeTakeFirst();
+    return Number(result.numDeletedRows ?? 0);
+  }
+
   async claimReminder(now: Date, every: number): Promise<boolean> {
     const result = await this.db
       .insertInto('store_meta')

@@ -82,6 +82,14 @@ export interface StoreMetaTable {
   value: string;
 }
 
+/** DKIM signatures mail has been accepted under (Google Workspace sources): a copy re-sent is refused. */
+export interface SpentSignaturesTable {
+  /** SHA-256 of the signing domain and the signature. */
+  signature_key: string;
+  /** ISO time after which the record may go: the signature is too old to be accepted anyway. */
+  expires_at: string;
+}
+
 export interface QuarantineTables {
   queue_items: QueueItemsTable;
   queue_notes: QueueNotesTable;
@@ -90,4 +98,5 @@ export interface QuarantineTables {
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
   store_meta: StoreMetaTable;
+  spent_signatures: SpentSignaturesTable;
 }

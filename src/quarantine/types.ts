@@ -188,6 +188,12 @@ export interface QuarantineStore {
   addNote(reference: string, author: string, text: string): Promise<boolean>;
   /** Removes the content of items decided before `before` (status becomes `expired`); returns how many. */
   purgeDecided(before: Date): Promise<number>;
+  /** Whether mail was accepted under this signature and its record has not expired (a Google Workspace source's proof). */
+  signatureSpent(key: string, now: Date): Promise<boolean>;
+  /** Records that mail was accepted under this signature, until `expiresAt`. */
+  spendSignature(key: string, expiresAt: Date): Promise<void>;
+  /** Removes expired signature records; returns how many. */
+  purgeSpentSignatures(now: Date): Promise<number>;
   /** True for exactly one caller per period: the one that should send the overdue reminder. */
   claimReminder(now: Date, every: number): Promise<boolean>;
 

@@ -20,6 +20,7 @@ import { addressOf, type DlpPlugin, type HarakaConnection, type Next } from './h
 import { verdictLogRecord } from './log-record.js';
 import { decide, holdFailed, inspectionBusy, inspectionFailed, overInspectionLimit, relayStopping, sourceNotProven, VERDICT_HEADER, type RelayDecision } from './smtp-reply.js';
 import { SourceGuard, type MessageAdmission } from './source-guard.js';
+import { SpentSignatures } from './spent-signatures.js';
 import { describeSource, describeSources } from '../sources/connection.js';
 import type { SourceRule } from '../config/sources.js';
 import { checkDeployment, readPluginList } from './deployment-checks.js';
@@ -68,7 +69,7 @@ export function register(this: DlpPlugin): void {
     roster: () => plugin.rosterKeeper,
   });
   this.quarantineServices = startQuarantineServices(quarantine, () => plugin.dlpConfig ?? config, this.relayMail, log, this.monitoring);
-  this.sourceGuard = new SourceGuard(() => plugin.dlpConfig ?? config);
+  this.sourceGuard = new SourceGuard(() => plugin.dlpConfig ?? config, new SpentSignatures(() => plugin.quarantine?.store(), log));
   useConfig(this, config, roster.snapshot);
   this.loginfo(`dlp: loaded ${join(configDir(this), CONFIG_FILE_NAME)} (mode ${config.mode}, ${config.inspection.workers} inspection processes)`);
   this.loginfo(`dlp: accepting mail from ${config.sources.map(describeSourceFully).join('; ')}`);
@@ -80,7 +81,7 @@ export function register(this: DlpPlugin): void {
   this.register_hook('queue_outbound', 'answer_held', -100);
   this.register_hook('queue', 'answer_held', -100);
   this.register_hook('queue_ok', 'notify_delivered');
-  this.register_hook('get_mx', 'route_released');
+  this.register_hook('get_mx', 'route_outbound');
   this.register_hook('mail', 'refuse_while_stopping', -100);
   this.register_hook('data', 'track_transaction');
   this.register_hook('reset_transaction', 'untrack_transaction');
@@ -188,11 +189,16 @@ export function notify_delivered(this: DlpPlugin, next: Next, connection: Haraka
   return next();
 }
 
-/** get_mx for Haraka's outbound queue: a released message goes to quarantine.release_via when set. */
-export function route_released(this: DlpPlugin, next: Next, hmail: { todo?: { notes?: { get?(key: string): unknown } & Record<string, unknown> } }): void {
+/**
+ * get_mx for Haraka's outbound queue: a released message (and the relay's own email) goes to
+ * quarantine.release_via when set; everything else to delivery.smarthost when set; else by MX.
+ */
+export function route_outbound(this: DlpPlugin, next: Next, hmail: { todo?: { notes?: { get?(key: string): unknown } & Record<string, unknown> } }): void {
   const notes = hmail.todo?.notes;
-  const via = notes?.get ? notes.get(RELEASE_VIA_NOTE) : notes?.[RELEASE_VIA_NOTE];
-  if (typeof via !== 'string') return next();
+  const releaseVia = notes?.get ? notes.get(RELEASE_VIA_NOTE) : notes?.[RELEASE_VIA_NOTE];
+  const smarthost = this.dlpConfig?.delivery.smarthost;
+  const via = typeof releaseVia === 'string' ? releaseVia : smarthost ? `${smarthost.host}:${smarthost.port}` : undefined;
+  if (!via) return next();
   const colon = via.lastIndexOf(':');
   // A route from a hook must name its own HELO (Haraka fills it in only for MX lookups): the relay's name from config/me.
   const me = String(this.config.get('me', 'value', () => undefined) ?? '').trim() || hostname();

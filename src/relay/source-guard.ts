@@ -8,7 +8,7 @@ import type { SourceRule } from '../config/sources.js';
 import { admitConnection, describeSource, type ConnectionFacts } from '../sources/connection.js';
 import { txtResolver } from '../sources/dns.js';
 import { proveDkim, proveTenant, TENANT_ID_HEADER, type Proof, type TxtResolver } from '../sources/message-proof.js';
-import { SeenSignatures } from '../sources/seen-signatures.js';
+import type { SpentSignatures } from './spent-signatures.js';
 
 /** Connection note: the names of the sources this connection was admitted as. */
 export const ADMITTED_NOTE = 'dlp_sources';
@@ -43,9 +43,11 @@ export type MessageAdmission =
 
 export class SourceGuard {
   private resolverFor: { settings: DlpConfig['dns']; resolver: TxtResolver } | undefined;
-  readonly seen = new SeenSignatures();
 
-  constructor(private readonly config: () => DlpConfig) {}
+  constructor(
+    private readonly config: () => DlpConfig,
+    private readonly spent: SpentSignatures,
+  ) {}
 
   /** At RCPT TO: which sources this client may be (marks the connection as relaying), or the refusal to answer. */
   admit(connection: HarakaClientConnection): ReturnType<typeof admitConnection> {
@@ -77,7 +79,7 @@ export class SourceGuard {
       if (proof.proven) {
         const key = proof.signatureKey;
         const keepMs = source.signatureMaxAgeMs ?? 0;
-        return { admitted: true, source, detail: proof.detail, spent: () => key && this.seen.remember(key, keepMs) };
+        return { admitted: true, source, detail: proof.detail, spent: () => void (key && this.spent.remember(key, keepMs)) };
       }
       failures.push(proof);
     }
@@ -91,7 +93,7 @@ export class SourceGuard {
 
   private prove(source: SourceRule, message: { raw: Buffer; mailFrom: string; header(name: string): string[] }): Promise<Proof> {
     if (source.kind === 'microsoft365') return Promise.resolve(proveTenant(message.header(TENANT_ID_HEADER), source.tenantId!));
-    return proveDkim(message.raw, source, message.mailFrom, { resolver: this.resolver(), now: new Date(), seen: this.seen }).catch(
+    return proveDkim(message.raw, source, message.mailFrom, { resolver: this.resolver(), now: new Date(), seen: this.spent }).catch(
       (error: unknown): Proof => ({ proven: false, temporary: true, why: `its DKIM signature could not be checked (${error instanceof Error ? error.message : String(error)})` }),
     );
   }

@@ -41,8 +41,8 @@ export type TxtResolver = (name: string, type: string) => Promise<string[][]>;
 export interface DkimProofDeps {
   resolver: TxtResolver;
   now: Date;
-  /** Signatures this relay has already accepted mail under (a copy re-sent is refused). */
-  seen: { has(key: string): boolean };
+  /** Signatures mail has already been accepted under (a copy re-sent is refused). */
+  seen: { has(key: string): boolean | Promise<boolean> };
 }
 
 /** How far a signature's time may be in the future (clocks differ). */
@@ -51,9 +51,9 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * Google Workspace: a DKIM signature that verifies, by one of the trust's domains, aligned
  * with the From address (itself a trust domain), signed within the source's age limit, not
- * limited to part of the body (l=), and never seen before. Another Google customer can get a
- * genuinely signed message of ours only by receiving it, and a copy re-sent later is stale or
- * already seen.
+ * limited to part of the body (l=), and never used before. Another Google customer can get a
+ * genuinely signed message of ours only by receiving it, after it passed through this relay:
+ * a copy re-sent is already spent (or, past the age limit, stale).
  */
 export async function proveDkim(raw: Buffer, source: Pick<SourceRule, 'dkimDomains' | 'signatureMaxAgeMs'>, mailFrom: string, deps: DkimProofDeps): Promise<Proof> {
   const domains = source.dkimDomains!;
@@ -71,7 +71,7 @@ export async function proveDkim(raw: Buffer, source: Pick<SourceRule, 'dkimDomai
   if (ours.length === 0) return { proven: false, why: `it has no DKIM signature of the trust's domains (${domains.entries.join(', ')})` };
   let why = '';
   for (const signature of ours) {
-    const problem = signatureProblem(signature, maxAgeMs, deps);
+    const problem = signatureProblem(signature, maxAgeMs, deps) ?? ((await deps.seen.has(signatureKey(signature))) ? `its DKIM signature of ${signature.signingDomain} has been used for an earlier message (a copy sent again)` : undefined);
     if (!problem) return { proven: true, detail: `DKIM d=${signature.signingDomain} s=${signature.selector}`, signatureKey: signatureKey(signature) };
     why ||= problem;
   }
@@ -90,19 +90,24 @@ interface DkimResult {
   status?: { result?: string; comment?: string; aligned?: string | false };
 }
 
-function signatureProblem(signature: DkimResult, maxAgeMs: number, deps: DkimProofDeps): string | undefined {
+function signatureProblem(signature: DkimResult, maxAgeMs: number, deps: Pick<DkimProofDeps, 'now'>): string | undefined {
   const d = signature.signingDomain;
   if (signature.status?.result !== 'pass') return `its DKIM signature of ${d} does not verify (${signature.status?.result ?? 'no result'}${signature.status?.comment ? `: ${signature.status.comment}` : ''})`;
   if (!signature.status.aligned) return `its DKIM signature of ${d} is not aligned with its From address`;
   if (signature.canonBodyLengthLimited) return `its DKIM signature of ${d} covers only part of the body (l=)`;
   if (!signature.signTime) return `its DKIM signature of ${d} carries no signing time (t=)`;
   const age = deps.now.getTime() - new Date(signature.signTime).getTime();
-  if (age > maxAgeMs) return `its DKIM signature of ${d} was made ${Math.round(age / 60_000)} minutes ago, longer than the ${Math.round(maxAgeMs / 60_000)} minutes allowed (a copy sent again later)`;
+  if (age > maxAgeMs) return `its DKIM signature of ${d} was made ${duration(age)} ago, longer than the ${duration(maxAgeMs)} allowed (a copy sent again later)`;
   if (age < -CLOCK_SKEW_MS) return `its DKIM signature of ${d} is dated in the future`;
-  if (deps.seen.has(signatureKey(signature))) return `its DKIM signature of ${d} has been used for an earlier message (a copy sent again)`;
   return undefined;
 }
 
 function signatureKey(signature: DkimResult): string {
   return createHash('sha256').update(`${signature.signingDomain ?? ''}\0${signature.signature ?? ''}`).digest('base64url');
+}
+
+/** "40 minutes", "25 hours": how long ago a signature was made, as a technician reads it. */
+function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
 }

@@ -49,7 +49,7 @@ class TestServer {
         stream.on('end', () => {
           if (this.answer.data) return callback(refusal(this.answer.data));
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          this.received.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+          this.received.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), secure: session.secure });
           callback();
         });
       },

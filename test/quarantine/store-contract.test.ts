@@ -330,4 +330,18 @@ describe.each([sqliteBackend(), postgresBackend()])('quarantine store on $name',
     expect(await store.claimReminder(new Date(now.getTime() + every), every)).toBe(true);
     expect(await store.claimReminder(new Date(now.getTime() + every), every)).toBe(false);
   });
+
+  it('remembers the signatures mail was accepted under until they expire, then forgets them', async () => {
+    const now = at(0);
+    const day = 86_400_000;
+    expect(await store.signatureSpent('sig-a', now)).toBe(false);
+    await store.spendSignature('sig-a', new Date(now.getTime() + day));
+    await store.spendSignature('sig-a', new Date(now.getTime() + day)); // the same message answered twice: no error
+    expect(await store.signatureSpent('sig-a', now)).toBe(true);
+    expect(await store.signatureSpent('sig-b', now)).toBe(false);
+    expect(await store.signatureSpent('sig-a', new Date(now.getTime() + day))).toBe(false);
+    await store.spendSignature('sig-b', new Date(now.getTime() + 2 * day));
+    expect(await store.purgeSpentSignatures(new Date(now.getTime() + day))).toBe(1);
+    expect(await store.signatureSpent('sig-b', new Date(now.getTime() + day))).toBe(true);
+  });
 });

@@ -15,7 +15,7 @@ export interface Pem {
 
 export interface TestCa extends Pem {
   dir: string;
-  /** Issues a certificate for `commonName` (also its DNS subjectAltName), valid from `notBefore` to `notAfter`. */
+  /** Issues a certificate for `commonName` (also its DNS subjectAltName; `altNames` replaces that, "IP:127.0.0.1" for an address), valid from `notBefore` to `notAfter`. */
   issue(commonName: string, options?: { notBefore?: Date; notAfter?: Date; days?: number; altNames?: string[] }): Pem;
 }
 
@@ -45,7 +45,7 @@ export function makeTestCa(name = 'DLP Test CA'): TestCa {
       const base = `leaf-${++count}`;
       const altNames = options.altNames ?? [commonName];
       openssl(
-        ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${commonName}`, '-addext', `subjectAltName=${altNames.map((n) => `DNS:${n}`).join(',')}`],
+        ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${commonName}`, '-addext', `subjectAltName=${altNames.map((n) => (n.startsWith('IP:') ? n : `DNS:${n}`)).join(',')}`],
         dir,
       );
       const notBefore = options.notBefore ?? new Date(Date.now() - 3_600_000);

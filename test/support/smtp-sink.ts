@@ -5,6 +5,8 @@ export interface ReceivedMessage {
   mailFrom: string;
   rcptTo: string[];
   raw: Buffer;
+  /** It came over TLS (STARTTLS). */
+  secure: boolean;
 }
 
 /** A real downstream SMTP server (the smarthost) that keeps what it receives. */
@@ -18,10 +20,12 @@ export class SmtpSink {
   private readonly server: SMTPServer;
   port = 0;
 
-  constructor() {
+  /** `tls`: offer STARTTLS with this certificate (else the server does not offer it). */
+  constructor(tls?: { key: string; cert: string }) {
     this.server = new SMTPServer({
       authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
+      disabledCommands: tls ? ['AUTH'] : ['STARTTLS', 'AUTH'],
+      ...(tls ? { key: tls.key, cert: tls.cert } : {}),
       disableReverseLookup: true,
       logger: false,
       onData: (stream, session, callback) => {
@@ -33,7 +37,7 @@ export class SmtpSink {
             return callback(Object.assign(new Error(this.refuseWith.message), { responseCode: this.refuseWith.code }));
           }
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          this.received.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
+          this.received.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), secure: session.secure });
           for (const wake of this.waiters.splice(0)) wake();
           callback();
         });
