@@ -318,7 +318,7 @@ describe("a sender's DKIM signature survives the relay (pass, warn, DPO release)
 
   it('pass: the longest line the shipped connection.ini keeps whole still verifies, relaxed and simple', async () => {
     const limit = Number(/^data_line_length=(\d+)$/m.exec(readFileSync(join(SHIPPED_CONFIG_DIR, 'connection.ini'), 'utf8'))![1]);
-    expect(limit).toBeGreaterThanOrEqual(1 << 20);
+    expect(limit).toBeGreaterThanOrEqual(256 * 1024); // far beyond any line real mail carries
     for (const canon of CANONICALIZATIONS) {
       const start = `<html><body><p>${PASS_SENTENCE}</p><!-- `;
       const end = ' --></body></html>';

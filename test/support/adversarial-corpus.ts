@@ -267,12 +267,12 @@ export function adversarialCorpus(): CorpusCase[] {
     // --- Huge headers ---------------------------------------------------------------------
     {
       name: 'five-megabyte-subject',
-      attacks: "a 5 MB Subject line: over mailsplit's 1 MB header limit. Through Haraka the line is wrapped every 992 bytes and only the first 1,000 header lines are kept, so the relay inspects (and would deliver) the shortened header",
+      attacks: "a 5 MB Subject line: over mailsplit's 1 MB header limit. Through Haraka the line is wrapped every 512 KiB (config/connection.ini data_line_length), so the relay sees the whole header and refuses it, permanently",
       raw: bytes(plain(PERSONAL, PAYLOAD).replace('Subject: Notes from today', `Subject: ${'Report '.repeat(750_000)}`)),
       envelope: toPersonal,
       expected: { kind: 'over-limit' },
       withinMs: 5_000,
-      relay: { code: 250, reply: HELD_REPLY, delivered: 'nothing', note: 'Haraka wraps the line at 992 bytes and keeps 1,000 header lines: what the engine reads is what would be delivered' },
+      relay: { code: 554, reply: OVER_LIMIT_REPLY, delivered: 'nothing', note: 'a header block over the MIME parser\'s 1 MB: refused, never delivered' },
     },
     {
       name: 'hundred-thousand-header-fields',
