@@ -6,12 +6,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DlpConfig } from '../config/load.js';
+import { issueSentence, type Issue } from './issue.js';
 import { checkTlsCertificate, type CertificateCheck } from './tls-certificate.js';
 import { describeSources } from '../sources/connection.js';
 
+/** What an issue is about, so that `dlp doctor` can say which parts are fine. */
+export type DeploymentPart = 'plugins' | 'tls-certificate' | 'sources' | 'policy';
+
+export interface DeploymentIssue extends Issue {
+  /** A problem stops the relay from starting; a warning is logged. */
+  severity: 'problem' | 'warning';
+  about: DeploymentPart;
+}
+
 export interface DeploymentFindings {
+  /** Each problem as one sentence, finding and fix. */
   problems: string[];
   warnings: string[];
+  issues: DeploymentIssue[];
   certificate: CertificateCheck;
 }
 
@@ -28,36 +40,51 @@ export function readPluginList(configDir: string): string[] {
 }
 
 export function checkDeployment(config: DlpConfig, plugins: readonly string[], now = new Date()): DeploymentFindings {
-  const problems: string[] = [];
-  const warnings: string[] = [];
+  const issues: DeploymentIssue[] = [];
+  const problem = (about: DeploymentPart, { finding, fix }: Issue): void => void issues.push({ severity: 'problem', about, finding, fix });
+  const warning = (about: DeploymentPart, { finding, fix }: Issue): void => void issues.push({ severity: 'warning', about, finding, fix });
   const pluginsFile = join(config.configDir, 'plugins');
   if (plugins.includes('relay')) {
-    problems.push(
-      `${pluginsFile} lists "relay": who may send through the relay is set by sources: in dlp.yaml, and Haraka's relay plugin would be a second, weaker list. Remove the line (and config/relay_acl_allow).`,
-    );
+    problem('plugins', {
+      finding: `${pluginsFile} lists "relay": who may send through the relay is set by sources: in dlp.yaml, and Haraka's relay plugin would be a second, weaker list`,
+      fix: 'remove the line (and config/relay_acl_allow)',
+    });
   }
-  if (!plugins.includes('dlp')) problems.push(`${pluginsFile} does not list "dlp": without it nothing is inspected`);
+  if (!plugins.includes('dlp')) problem('plugins', { finding: `${pluginsFile} does not list "dlp": without it nothing is inspected`, fix: 'add dlp as its first line' });
 
   const certificate = checkTlsCertificate(config.configDir, now);
   const needTls = config.sources.filter((s) => s.tlsRequired);
-  if (certificate.state === 'invalid') problems.push(certificate.problem);
+  if (certificate.state === 'invalid') problem('tls-certificate', certificate.issue);
   if (certificate.state === 'none' && needTls.length > 0) {
-    problems.push(
-      `${describeSources(needTls)} must send over TLS, and the relay has no certificate: put it in ${certificate.certPath} and its key in ${certificate.keyPath} (or name them in tls.ini)`,
-    );
+    problem('tls-certificate', {
+      finding: `${describeSources(needTls)} must send over TLS, and the relay has no certificate`,
+      fix: `put it in ${certificate.certPath} and its key in ${certificate.keyPath} (or name them in tls.ini)`,
+    });
   }
-  if (certificate.state === 'ok' && !plugins.includes('tls')) problems.push(`there is a TLS certificate but ${pluginsFile} does not list "tls", so STARTTLS would not be offered: add tls as its first line`);
+  if (certificate.state === 'ok' && !plugins.includes('tls')) {
+    problem('plugins', { finding: `there is a TLS certificate but ${pluginsFile} does not list "tls", so STARTTLS would not be offered`, fix: 'add tls as its first line' });
+  }
   if (certificate.state === 'none' && plugins.includes('tls')) {
-    warnings.push(`no TLS certificate (${certificate.certPath}): STARTTLS is not offered, and mail reaches the relay unencrypted`);
+    warning('tls-certificate', {
+      finding: `no TLS certificate (${certificate.certPath}): STARTTLS is not offered, and mail reaches the relay unencrypted`,
+      fix: `put the relay's certificate in ${certificate.certPath} and its key in ${certificate.keyPath}`,
+    });
   }
-  if (certificate.state === 'ok' && certificate.warning) warnings.push(certificate.warning);
+  if (certificate.state === 'ok' && certificate.renewal) warning('tls-certificate', certificate.renewal);
 
   if (config.sources.length === 1 && config.sources[0]!.networksFrom.startsWith('the default')) {
-    warnings.push('no sources: in dlp.yaml, so only this machine (127.0.0.1, ::1) may send through the relay');
+    warning('sources', {
+      finding: 'no sources: in dlp.yaml, so only this machine (127.0.0.1, ::1) may send through the relay',
+      fix: "list the trust's mail servers or tenants under sources: in dlp.yaml",
+    });
   }
   const unset = config.rules.filter((r) => !r.clauseSetByTrust && r.action !== 'pass').map((r) => r.id);
   if (unset.length > 0) {
-    warnings.push(`these rules quote the shipped, neutral policy clause rather than the trust's own: ${unset.join(', ')} (set rules.<id>.clause in dlp.yaml)`);
+    warning('policy', {
+      finding: `these rules quote the shipped, neutral policy clause rather than the trust's own: ${unset.join(', ')}`,
+      fix: "set rules.<id>.clause in dlp.yaml to the words of the trust's policy",
+    });
   }
-  return { problems, warnings, certificate };
+  const sentences = (severity: DeploymentIssue['severity']): string[] => issues.filter((i) => i.severity === severity).map(issueSentence);
+  return { problems: sentences('problem'), warnings: sentences('warning'), issues, certificate };
 }

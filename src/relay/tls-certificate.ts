@@ -7,6 +7,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { issueSentence, type Issue } from './issue.js';
 
 export const CERTIFICATE_WARN_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -24,8 +25,13 @@ export interface TlsIniSettings {
 
 export type CertificateCheck =
   | { state: 'none'; certPath: string; keyPath: string }
-  | { state: 'ok'; certPath: string; names: string[]; notAfter: Date; daysLeft: number; warning?: string }
-  | { state: 'invalid'; problem: string };
+  | { state: 'ok'; certPath: string; names: string[]; notAfter: Date; daysLeft: number; warning?: string; renewal?: Issue }
+  | { state: 'invalid'; problem: string; issue: Issue };
+
+function invalid(finding: string, fix: string): CertificateCheck & { state: 'invalid' } {
+  const issue = { finding, fix };
+  return { state: 'invalid', problem: issueSentence(issue), issue };
+}
 
 /** [main] key, cert and minVersion of Haraka's tls.ini (`key[]=` lists too); missing file: Haraka's defaults. */
 export function readTlsIni(configDir: string): TlsIniSettings {
@@ -66,14 +72,14 @@ export function readTlsIni(configDir: string): TlsIniSettings {
 export function checkTlsCertificate(configDir: string, now = new Date()): CertificateCheck {
   const settings = readTlsIni(configDir);
   if (settings.minVersion && !ALLOWED_MIN_VERSIONS.includes(settings.minVersion)) {
-    return { state: 'invalid', problem: `${join(configDir, 'tls.ini')}: minVersion=${settings.minVersion} allows protocols with known weaknesses; set minVersion=TLSv1.2 (or TLSv1.3)` };
+    return invalid(`${join(configDir, 'tls.ini')}: minVersion=${settings.minVersion} allows protocols with known weaknesses`, 'set minVersion=TLSv1.2 (or TLSv1.3)');
   }
   const path = (name: string): string => (isAbsolute(name) ? name : join(configDir, name));
   const certPath = path(settings.certFiles[0]!);
   const keyPath = path(settings.keyFiles[0]!);
   if (!settings.explicit && !existsSync(certPath) && !existsSync(keyPath)) return { state: 'none', certPath, keyPath };
   if (settings.keyFiles.length !== settings.certFiles.length) {
-    return { state: 'invalid', problem: `${join(configDir, 'tls.ini')} names ${settings.keyFiles.length} key file(s) and ${settings.certFiles.length} certificate file(s); give one key for each certificate` };
+    return invalid(`${join(configDir, 'tls.ini')} names ${settings.keyFiles.length} key file(s) and ${settings.certFiles.length} certificate file(s)`, 'give one key for each certificate');
   }
   let first: (CertificateCheck & { state: 'ok' }) | undefined;
   for (const [i, certName] of settings.certFiles.entries()) {
@@ -85,47 +91,47 @@ export function checkTlsCertificate(configDir: string, now = new Date()): Certif
 }
 
 function checkPair(certPath: string, keyPath: string, now: Date): CertificateCheck {
-  const read = (file: string, what: string): Buffer | string => {
+  const read = (file: string, what: string): Buffer | CertificateCheck => {
     try {
       return readFileSync(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return code === 'ENOENT'
-        ? `the TLS ${what} ${file} is missing`
-        : `the TLS ${what} ${file} cannot be read (${code ?? String(error)}): the relay's user must be able to read it`;
+        ? invalid(`the TLS ${what} ${file} is missing`, `put the ${what} there (PEM), or name the right file in tls.ini`)
+        : invalid(`the TLS ${what} ${file} cannot be read (${code ?? String(error)})`, "the relay's user must be able to read it");
     }
   };
   const certBytes = read(certPath, 'certificate');
-  if (typeof certBytes === 'string') return { state: 'invalid', problem: certBytes };
+  if (!Buffer.isBuffer(certBytes)) return certBytes;
   const keyBytes = read(keyPath, 'key');
-  if (typeof keyBytes === 'string') return { state: 'invalid', problem: keyBytes };
+  if (!Buffer.isBuffer(keyBytes)) return keyBytes;
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(certBytes);
   } catch (error) {
-    return { state: 'invalid', problem: `the TLS certificate ${certPath} is not a PEM certificate (${error instanceof Error ? error.message : String(error)})` };
+    return invalid(
+      `the TLS certificate ${certPath} is not a PEM certificate (${error instanceof Error ? error.message : String(error)})`,
+      'put the certificate there in PEM form (-----BEGIN CERTIFICATE-----), followed by any intermediate certificates',
+    );
   }
   try {
     if (!certificate.checkPrivateKey(createPrivateKey(keyBytes))) {
-      return { state: 'invalid', problem: `the TLS key ${keyPath} does not belong to the certificate ${certPath}: they must be from the same certificate request` };
+      return invalid(`the TLS key ${keyPath} does not belong to the certificate ${certPath}`, 'they must be from the same certificate request');
     }
   } catch (error) {
-    return { state: 'invalid', problem: `the TLS key ${keyPath} cannot be used (${error instanceof Error ? error.message : String(error)}); it must be an unencrypted PEM private key` };
+    return invalid(`the TLS key ${keyPath} cannot be used (${error instanceof Error ? error.message : String(error)})`, 'it must be an unencrypted PEM private key');
   }
   const notAfter = new Date(certificate.validTo);
   const notBefore = new Date(certificate.validFrom);
-  if (notAfter.getTime() <= now.getTime()) return { state: 'invalid', problem: `the TLS certificate ${certPath} expired on ${notAfter.toISOString().slice(0, 10)}: renew it` };
-  if (notBefore.getTime() > now.getTime()) return { state: 'invalid', problem: `the TLS certificate ${certPath} is not valid until ${notBefore.toISOString()}` };
+  const renew = `renew it, and put the new certificate in ${certPath} and its key in ${keyPath}`;
+  if (notAfter.getTime() <= now.getTime()) return invalid(`the TLS certificate ${certPath} expired on ${notAfter.toISOString().slice(0, 10)}`, renew);
+  if (notBefore.getTime() > now.getTime()) {
+    return invalid(`the TLS certificate ${certPath} is not valid until ${notBefore.toISOString()}`, "check this machine's clock, or use a certificate that is valid now");
+  }
   const daysLeft = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
   const names = certificateNames(certificate);
-  return {
-    state: 'ok',
-    certPath,
-    names,
-    notAfter,
-    daysLeft,
-    ...(daysLeft < CERTIFICATE_WARN_DAYS ? { warning: `the TLS certificate ${certPath} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${notAfter.toISOString().slice(0, 10)}): renew it` } : {}),
-  };
+  const renewal: Issue = { finding: `the TLS certificate ${certPath} expires in ${daysLeft} day${daysLeft === 1 ? '' : 's'} (${notAfter.toISOString().slice(0, 10)})`, fix: renew };
+  return { state: 'ok', certPath, names, notAfter, daysLeft, ...(daysLeft < CERTIFICATE_WARN_DAYS ? { warning: issueSentence(renewal), renewal } : {}) };
 }
 
 function certificateNames(certificate: X509Certificate): string[] {
