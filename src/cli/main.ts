@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { configDirOf, loadConfig, PACKAGE_CONFIG_DIR } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
 import { describeRosterSummary, loadRoster, summariseRoster } from '../roster/source.js';
+import { backupCommand, BACKUP_USAGE } from './backup.js';
+import { restoreCommand, RESTORE_USAGE } from './restore.js';
 import { reviewerCommand, REVIEWER_USAGE } from './reviewer.js';
 import { humanReport, jsonLine, scanFile } from './scan.js';
 
@@ -15,7 +17,9 @@ Inspects saved messages exactly as the relay would, with the same engine and con
   --json            one JSON object per file, one per line
 Exit status: 0 every file inspected, 1 a file could not be read or parsed, 2 usage or configuration error.
 
-${REVIEWER_USAGE}`;
+${REVIEWER_USAGE}
+${BACKUP_USAGE}
+${RESTORE_USAGE}`;
 
 interface Output {
   out: (text: string) => void;
@@ -32,6 +36,8 @@ export async function main(argv: string[], io: Output = STDIO, stdin: () => Prom
     return 0;
   }
   if (command === 'reviewer') return reviewerCommand(rest, io, stdin);
+  if (command === 'backup') return backupCommand(rest, io);
+  if (command === 'restore') return restoreCommand(rest, io);
   if (command !== 'scan') {
     io.err(`dlp: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
     return 2;
