@@ -3,6 +3,8 @@ import { configDirOf, loadConfig, PACKAGE_CONFIG_DIR } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
 import { describeRosterSummary, loadRoster, summariseRoster } from '../roster/source.js';
 import { doctorCommand, DOCTOR_USAGE } from './doctor.js';
+import { backupCommand, BACKUP_USAGE } from './backup.js';
+import { restoreCommand, RESTORE_USAGE } from './restore.js';
 import { reviewerCommand, REVIEWER_USAGE } from './reviewer.js';
 import { humanReport, jsonLine, scanFile } from './scan.js';
 
@@ -17,7 +19,9 @@ Inspects saved messages exactly as the relay would, with the same engine and con
 Exit status: 0 every file inspected, 1 a file could not be read or parsed, 2 usage or configuration error.
 
 ${REVIEWER_USAGE}
-${DOCTOR_USAGE}`;
+${DOCTOR_USAGE}
+${BACKUP_USAGE}
+${RESTORE_USAGE}`;
 
 interface Output {
   out: (text: string) => void;
@@ -35,6 +39,8 @@ export async function main(argv: string[], io: Output = STDIO, stdin: () => Prom
   }
   if (command === 'reviewer') return reviewerCommand(rest, io, stdin);
   if (command === 'doctor') return doctorCommand(rest, io);
+  if (command === 'backup') return backupCommand(rest, io);
+  if (command === 'restore') return restoreCommand(rest, io);
   if (command !== 'scan') {
     io.err(`dlp: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
     return 2;
