@@ -60,7 +60,7 @@ it('guidance email cost', async () => {
   };
 
   const sink = await new SmtpSink().start();
-  const transport = submissionTransport({ host: '127.0.0.1', port: sink.port, secure: false });
+  const transport = submissionTransport({ host: '127.0.0.1', port: sink.port, secure: false, heloName: 'relay.example-trust.org.uk' });
   const dir = mkdtempSync(join(tmpdir(), 'dlp-bench-outbox-'));
   const outboxOptions = {
     from: () => 'Email data protection <dlp@example-trust.org.uk>',

@@ -1,4 +1,6 @@
 /** The quarantine, review queue and notification settings, resolved against the config directory. */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { readTemplateSources } from './notice-templates.js';
 import type { ProblemAt } from './problems.js';
@@ -31,7 +33,7 @@ export interface ReviewSettings {
 export interface NotificationSettings {
   from: string;
   /** The trust's submission server; undefined: the relay's own outbound queue. */
-  submission?: { host: string; port: number; secure: boolean; user?: string; passwordFile?: string };
+  submission?: { host: string; port: number; secure: boolean; user?: string; passwordFile?: string; heloName: string };
   notifySenders: NoticeOutcome[];
   /** The templates in force: shipped, with the trust's files in their place (compiled and checked by the notify layer). */
   templates: TemplateSources;
@@ -100,6 +102,7 @@ export function buildNotificationSettings(
             secure: submission.secure,
             ...(submission.user ? { user: submission.user } : {}),
             ...(submission.password_file ? { passwordFile: resolvePath(dir, submission.password_file) } : {}),
+            heloName: relayName(dir),
           },
         }
       : {}),
@@ -123,4 +126,15 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 function resolvePath(dir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(dir, path);
+}
+
+/** The relay's own name, as Haraka greets with it (config/me), else the machine's: what it says in EHLO to the submission server. */
+function relayName(dir: string): string {
+  try {
+    const name = readFileSync(join(dir, 'me'), 'utf8').trim();
+    if (name) return name;
+  } catch {
+    // no config/me: the machine's name, as Haraka itself would use
+  }
+  return hostname();
 }

@@ -39,7 +39,7 @@ const common = {
   addresses: z.array(nonEmpty).min(1, 'list at least one address, or remove the key').optional(),
   /** A file of addresses or CIDR blocks, one a line (relative to the config directory). */
   addresses_file: nonEmpty.optional(),
-  /** `required`: the client must use STARTTLS before MAIL FROM (default for the cloud kinds, and whenever certificate_names is set). */
+  /** `required`: the client must use STARTTLS before RCPT TO (default for the cloud kinds, and whenever certificate_names is set). */
   tls: z.enum(['required', 'optional']).optional(),
   /** The client must present a TLS certificate that verifies against the trusted CAs and carries one of these names. */
   certificate_names: z.array(nonEmpty).min(1, 'list at least one name, or remove the key').optional(),
@@ -114,7 +114,8 @@ export function buildSources(
     if (!networks) continue;
     const certificateNames = (entry.certificate_names ?? []).map((n) => n.toLowerCase());
     for (const [i, name] of certificateNames.entries()) {
-      if (!parseDomainEntry(name)) at([...key, 'certificate_names', i], `"${name}" is not a host name (or *.domain)`);
+      // A name is compared with the certificate as a host name is: "*.example.org" here would only match a wildcard certificate.
+      if (!parseDomainEntry(name) || name.startsWith('*.')) at([...key, 'certificate_names', i], `"${name}" is not a host name: give the exact name the certificate carries`);
     }
     if (entry.tls === 'optional' && certificateNames.length > 0) at([...key, 'tls'], 'a client certificate needs TLS: remove tls: optional, or certificate_names');
     const cloud = entry.kind !== 'server';

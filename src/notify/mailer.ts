@@ -80,8 +80,9 @@ export function addressOf(from: string): string {
 
 /** The trust's mail server, by authenticated submission (STARTTLS when offered, or implicit TLS). */
 export function submissionTransport(settings: NonNullable<NotificationSettings['submission']>): MailTransport {
-  const { host, port, secure, user, passwordFile } = settings;
+  const { host, port, secure, user, passwordFile, heloName } = settings;
   const transport = nodemailer.createTransport({
+    name: heloName,
     // One connection kept open and reused: the outbox sends one email at a time, and a new
     // connection per email costs several round trips (about 100 ms each email on loopback).
     pool: true,

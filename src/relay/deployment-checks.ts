@@ -62,7 +62,7 @@ export function checkDeployment(config: DlpConfig, plugins: readonly string[], n
     });
   }
   if (certificate.state === 'ok' && !plugins.includes('tls')) {
-    problem('plugins', { finding: `there is a TLS certificate but ${pluginsFile} does not list "tls", so STARTTLS would not be offered`, fix: 'add tls as its first line' });
+    problem('plugins', { finding: `there is a TLS certificate but ${pluginsFile} does not list "tls", so STARTTLS would not be offered`, fix: 'add tls on the line after dlp' });
   }
   if (certificate.state === 'none' && plugins.includes('tls')) {
     warning('tls-certificate', {

@@ -23,6 +23,8 @@ class TestServer {
   rcpts = 0;
   datas = 0;
   port = 0;
+  /** The name each client greeted with (EHLO). */
+  readonly greetings: string[] = [];
   private readonly server: SMTPServer;
 
   /** How it answers RCPT and DATA (a code, or accept), and how long it takes to answer RCPT; may change as it runs. */
@@ -50,6 +52,7 @@ class TestServer {
           if (this.answer.data) return callback(refusal(this.answer.data));
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           this.received.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), secure: session.secure });
+          this.greetings.push(session.hostNameAppearsAs);
           callback();
         });
       },
@@ -132,7 +135,7 @@ afterEach(async () => {
 });
 
 function outbox(port: number, options: { log?: OutboxLog; retry?: RetrySettings; now?: () => number; start?: boolean } = {}): MailOutbox {
-  const transport = submissionTransport({ host: '127.0.0.1', port, secure: false });
+  const transport = submissionTransport({ host: '127.0.0.1', port, secure: false, heloName: 'relay.example-trust.org.uk' });
   const box = new MailOutbox(dir, {
     from: () => FROM,
     transport: () => transport,
@@ -234,6 +237,8 @@ describe('sending through the outbox by SMTP submission', () => {
     await sleep(FAST.firstDelayMs * 2);
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.rcptTo).toEqual(['teacher@example-school.sch.uk']);
+    // It greets with the relay's own name (config/me), not the machine's.
+    expect(smtp.greetings).toEqual(['relay.example-trust.org.uk']);
     expect(failed(dir)).toEqual([]);
     expect(log.crit).not.toHaveBeenCalled();
     expect(messages(log.info).some((m) => m.includes('hold notice for DLP-AAAAA-BBBBB') && /after \d+ attempts/.test(m))).toBe(true);
@@ -411,12 +416,12 @@ describe('submissionTransport', () => {
     const envelope = { from: '', to: ['t@example-school.sch.uk'] };
 
     const refusing = await server({ rcpt: 550 });
-    transport = submissionTransport({ host: '127.0.0.1', port: refusing.port, secure: false });
+    transport = submissionTransport({ host: '127.0.0.1', port: refusing.port, secure: false, heloName: 'relay.example-trust.org.uk' });
     await expect(transport.deliver(envelope, raw)).rejects.toBeInstanceOf(PermanentDeliveryError);
     transport.close?.();
 
     const deferring = await server({ rcpt: 451 });
-    transport = submissionTransport({ host: '127.0.0.1', port: deferring.port, secure: false });
+    transport = submissionTransport({ host: '127.0.0.1', port: deferring.port, secure: false, heloName: 'relay.example-trust.org.uk' });
     const deferred = await transport.deliver(envelope, raw).then(
       () => undefined,
       (error: unknown) => error,
@@ -425,7 +430,7 @@ describe('submissionTransport', () => {
     expect(deferred).not.toBeInstanceOf(PermanentDeliveryError);
     transport.close?.();
 
-    transport = submissionTransport({ host: '127.0.0.1', port: await freePort(), secure: false });
+    transport = submissionTransport({ host: '127.0.0.1', port: await freePort(), secure: false, heloName: 'relay.example-trust.org.uk' });
     const refused = await transport.deliver(envelope, raw).then(
       () => undefined,
       (error: unknown) => error,
@@ -491,7 +496,7 @@ describe('outbox: second review', () => {
   it('two relay processes sharing one outbox directory send each email once', async () => {
     const smtp = await sink();
     const first = outbox(smtp.port, { start: false });
-    const secondTransport = submissionTransport({ host: '127.0.0.1', port: smtp.port, secure: false });
+    const secondTransport = submissionTransport({ host: '127.0.0.1', port: smtp.port, secure: false, heloName: 'relay.example-trust.org.uk' });
     // Another process: claims under another live process's id (vitest's parent stands in for it).
     const second = new MailOutbox(dir, { from: () => FROM, transport: () => secondTransport, retry: () => FAST, log: fakeLog(), claimId: process.ppid });
     cleanup.push(() => secondTransport.close?.());

@@ -47,7 +47,7 @@ describe('quarantine housekeeping', () => {
     store = await openQuarantineStore({ url: await backend.freshUrl(), key: randomBytes(32) });
     await store.addReviewer({ username: 'deputy@example-trust.org.uk', displayName: 'Deputy', role: 'dpo', password: 'a long enough password' });
     await store.addReviewer({ username: 'head@example-trust.org.uk', displayName: 'Head', role: 'viewer', password: 'a long enough password' });
-    const transport = submissionTransport({ host: '127.0.0.1', port: sink.port, secure: false });
+    const transport = submissionTransport({ host: '127.0.0.1', port: sink.port, secure: false, heloName: 'relay.example-trust.org.uk' });
     outbox = new MailOutbox(mkdtempSync(join(tmpdir(), 'dlp-outbox-')), {
       from: () => 'Email data protection <dlp@example-trust.org.uk>',
       transport: () => transport,
