@@ -2,4 +2,4 @@
 // Starts the relay (src/relay/launch.ts): node bin/relay.js [--config DIR] [--data DIR] [--check]
 import { launch } from '../dist/relay/launch.js';
 
-launch(process.argv.slice(2));
+await launch(process.argv.slice(2));

@@ -14,7 +14,7 @@ import { checkDeploymentParts } from './doctor/deployment.js';
 import { DnsLookup } from './doctor/dns-lookup.js';
 import { checkDomainDns } from './doctor/domain-dns.js';
 import { checkMailRoutes } from './doctor/mail-routes.js';
-import { checkDatabase, checkDataDirectory, checkKeyFile } from './doctor/quarantine-checks.js';
+import { checkDatabase, checkDataDirectory, checkKeyFile, checkKeyFits } from './doctor/quarantine-checks.js';
 import { checkRoster } from './doctor/roster-checks.js';
 import { checkSources } from './doctor/source-checks.js';
 
@@ -97,7 +97,7 @@ export async function doctorCommand(argv: string[], io: Output, now = new Date()
     ['roster', () => checkRoster(config, now)],
     ['quarantine-key', () => [checkKeyFile(config)]],
     ['data-directory', () => [checkDataDirectory(config)]],
-    ['database', async () => [await checkDatabase(config)]],
+    ['database', async () => [await checkDatabase(config), await checkKeyFits(config)]],
     ['sources', () => checkSources(config, dns, now)],
     ['mail-route', () => checkMailRoutes(config, plugins)],
     ['dns', () => checkDomainDns(config, dns, relayIp)],

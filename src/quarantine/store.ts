@@ -55,9 +55,14 @@ export async function openQuarantineStore(options: { url: string; key: Buffer } 
   }
 }
 
+/** What the queue records of the key it was written with: an HMAC, which does not give the key away. */
+export function keyCheckValue(key: Buffer): string {
+  return createHmac('sha256', key).update('dlp-quarantine-key-check').digest('hex');
+}
+
 /** Records an HMAC of the first key used; a later start with another key is refused before it writes unreadable rows. */
 async function checkKey(db: Kysely<QuarantineTables>, key: Buffer): Promise<void> {
-  const check = createHmac('sha256', key).update('dlp-quarantine-key-check').digest('hex');
+  const check = keyCheckValue(key);
   await db
     .insertInto('store_meta')
     .values({ key: 'key_check', value: check })

@@ -14,7 +14,10 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { configDirOf, dataDirOf } from '../config/load.js';
+import { configDirOf, dataDirOf, type DlpConfig } from '../config/load.js';
+import { maskDatabaseUrl } from '../quarantine/database.js';
+import { keyFitsQuarantine } from '../quarantine/key-fit.js';
+import { loadOrCreateKey } from '../quarantine/sealed-box.js';
 import { loadRosterFiles } from '../roster/load-roster.js';
 import { checkDeployment, readPluginList } from './deployment-checks.js';
 import { loadRelayConfig } from './relay-config.js';
@@ -54,12 +57,32 @@ export function planLaunch(argv: readonly string[]): LaunchPlan | 'help' {
 }
 
 /** Everything that would stop the relay, checked before Haraka starts; returns the warnings. */
-export function preflight(plan: LaunchPlan): string[] {
+export async function preflight(plan: LaunchPlan): Promise<string[]> {
   const config = loadRelayConfig(plan.configDir, { dataDir: plan.dataDir });
   loadRosterFiles(config.rosterFiles);
   const { problems, warnings } = checkDeployment(config, readPluginList(plan.configDir));
+  const key = await quarantineKeyProblem(config);
+  if (key?.fatal) problems.push(key.text);
+  else if (key) warnings.push(key.text);
   if (problems.length > 0) throw new LaunchError(`the relay cannot start:\n  - ${problems.join('\n  - ')}`);
   return warnings;
+}
+
+/**
+ * A key that does not open the quarantine already there stops the relay (it could hold and
+ * release nothing: the usual cause is a restore or a second relay without the key file). A
+ * database that cannot be reached does not: the relay starts and answers holds 451 until it can.
+ */
+async function quarantineKeyProblem(config: DlpConfig): Promise<{ fatal: boolean; text: string } | undefined> {
+  const { keyFile, database } = config.quarantine;
+  if (!existsSync(keyFile)) return undefined; // made at first start, for a quarantine that is new too (else the check below refuses it then)
+  try {
+    const fit = await keyFitsQuarantine(database, loadOrCreateKey(keyFile, { create: false }).key);
+    if (fit !== 'mismatch') return undefined;
+    return { fatal: true, text: `${keyFile} is not the key the quarantine ${maskDatabaseUrl(database)} was written with: put back the key file it was written with (from the backup, or from the relay that shares the database)` };
+  } catch (error) {
+    return { fatal: false, text: `could not check the quarantine key against ${maskDatabaseUrl(database)} (${error instanceof Error ? error.message : String(error)}): held mail is answered 451 until the database can be used` };
+  }
 }
 
 /** Makes `<data>/haraka` with its links (replacing links that point elsewhere, as after an upgrade or a move). */
@@ -94,7 +117,7 @@ export function runHaraka(plan: LaunchPlan): void {
   require(harakaMain);
 }
 
-export function launch(argv: readonly string[]): void {
+export async function launch(argv: readonly string[]): Promise<void> {
   const fail = (error: unknown): never => {
     process.stderr.write(`dlp relay: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
@@ -107,7 +130,7 @@ export function launch(argv: readonly string[]): void {
       process.stdout.write(LAUNCH_USAGE);
       return;
     }
-    warnings = preflight(plan);
+    warnings = await preflight(plan);
   } catch (error) {
     return fail(error);
   }

@@ -97,7 +97,8 @@ export function register(this: DlpPlugin): void {
  * 25 s (systemd's TimeoutStopSec in deploy/ leaves room for it).
  */
 function stopGraceMs(): number {
-  const seconds = Number(process.env['DLP_STOP_GRACE_SECONDS']);
+  const given = process.env['DLP_STOP_GRACE_SECONDS']?.trim();
+  const seconds = given ? Number(given) : Number.NaN;
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 25_000;
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
+import { openQuarantineStore } from '../../src/quarantine/store.js';
 import { makeTestCa, type Pem, type TestCa } from '../support/certificates.js';
 import { TestDnsServer } from '../support/dns-server.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -176,6 +177,7 @@ describe('dlp doctor on a healthy deployment', () => {
       'quarantine-key',
       'data-directory',
       'database',
+      'quarantine-key-fits',
       'source:office',
       'source:m365',
       'source-spf:m365',
@@ -209,7 +211,7 @@ describe('dlp doctor on a healthy deployment', () => {
     const printed = stdout.trim().split('\n');
     expect(printed[0]).toMatch(/^OK    configuration: .*dlp\.yaml loads \(mode enforce, 3 sources\); the notice templates compile$/);
     expect(printed).toContainEqual(expect.stringMatching(/^WARN  roster:roster\.csv: .*roster\.csv: 7 pupils .* exported 12 days ago \(\d{4}-\d\d-\d\d\)\. Fix: export it again from the MIS/));
-    expect(printed.at(-1)).toBe('16 OK, 1 WARN, 0 FAIL, 0 SKIP');
+    expect(printed.at(-1)).toBe('17 OK, 1 WARN, 0 FAIL, 0 SKIP');
   });
 
   it('says when mail is delivered by MX, with no smarthost, release_via or submission server', async () => {
@@ -242,6 +244,21 @@ describe('dlp doctor failures', () => {
       fix: `chmod 600 ${keyFile}`,
     });
     expect(notOk(lines)).toHaveLength(1);
+  });
+
+  it('fails a key file that is not the one the quarantine was written with, changing nothing', async () => {
+    const where = deployment();
+    const database = `sqlite:${join(where.dataDir, 'quarantine.sqlite')}`;
+    await (await openQuarantineStore({ url: database, key: randomBytes(32) })).close();
+    const before = readFileSync(join(where.dataDir, 'quarantine.sqlite'));
+    const { status, lines } = await doctorJson(where);
+    expect(status).toBe(1);
+    expect(line(lines, 'quarantine-key-fits')).toMatchObject({
+      status: 'FAIL',
+      message: expect.stringMatching(/quarantine\.key is not the key the quarantine sqlite:.*quarantine\.sqlite was written with: held messages cannot be opened, and the relay will not start/),
+      fix: expect.stringMatching(/put back the key file/),
+    });
+    expect(readFileSync(join(where.dataDir, 'quarantine.sqlite')).equals(before)).toBe(true);
   });
 
   it('fails an expired TLS certificate', async () => {

@@ -4,7 +4,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { readdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { timetableCsv } from '../support/attachment-fixtures.js';
@@ -93,6 +94,26 @@ describe('bin/relay.js: configuration and data apart', () => {
       failed = { status: (error as { status: number }).status, stderr: String((error as { stderr: Buffer }).stderr) };
     }
     expect(failed).toMatchObject({ status: 2, stderr: expect.stringMatching(/^dlp relay: .*nowhere holds no dlp\.yaml/) });
+  });
+});
+
+describe('bin/relay.js: the quarantine key', () => {
+  it('refuses to start with a key that is not the one the quarantine was written with', async () => {
+    const relay = await new HarakaRelay({ dlpYaml: YAML, smarthostPort: 9, launcher: true }).start();
+    try {
+      expect((await sendRaw(relay.port, { from: STAFF, to: ['sarah.jones1984@gmail.com'] }, FORWARD)).response).toMatch(/^250 Held for review/);
+      await relay.kill();
+      writeFileSync(join(relay.dataDir, 'quarantine.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+      let failed: { status: number; stderr: string } | undefined;
+      try {
+        execFileSync(process.execPath, [join(REPO_ROOT, 'bin/relay.js'), '--config', relay.configDir, '--data', relay.dataDir, '--check'], { stdio: 'pipe' });
+      } catch (error) {
+        failed = { status: (error as { status: number }).status, stderr: String((error as { stderr: Buffer }).stderr) };
+      }
+      expect(failed).toMatchObject({ status: 2, stderr: expect.stringMatching(/quarantine\.key is not the key the quarantine sqlite:.*quarantine\.sqlite was written with: put back the key file/) });
+    } finally {
+      await relay.stop();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Where mail leaves the relay for: the smarthost of queue/smtp_forward, quarantine.release_via
+ * Where mail leaves the relay for: delivery.smarthost (or queue/smtp_forward's), quarantine.release_via
  * for released messages, notifications.submission for the relay's own emails. Each must
  * answer as a mail server; with none of them, Haraka delivers by MX itself.
  */
@@ -53,6 +53,8 @@ export async function checkMailRoutes(config: DlpConfig, plugins: readonly strin
       }
     }
   }
+  const smarthost = config.delivery.smarthost;
+  if (smarthost) add({ ...smarthost, secure: false, withPassword: false }, 'delivered mail (delivery.smarthost)');
   const release = config.quarantine.releaseVia;
   if (release) add({ ...release, secure: false, withPassword: false }, 'released messages (quarantine.release_via)');
   const submission = config.notifications?.submission;

@@ -6,6 +6,7 @@ import { existsSync, statSync, type Stats } from 'node:fs';
 import pg from 'pg';
 import type { DlpConfig } from '../../config/load.js';
 import { maskDatabaseUrl } from '../../quarantine/database.js';
+import { keyFitsQuarantine } from '../../quarantine/key-fit.js';
 import { loadOrCreateKey } from '../../quarantine/sealed-box.js';
 import { fail, ok, skip, warn, type CheckResult } from './check-result.js';
 
@@ -53,6 +54,31 @@ export function checkDataDirectory(config: DlpConfig): CheckResult {
     return warn(check, `${dir} has mode ${modeText(stats)}: other users of this machine can look inside the relay's data (the quarantine, the outbox)`, `chmod 700 ${dir}`);
   }
   return ok(check, `${dir}: mode ${modeText(stats)} (the relay's user only)`);
+}
+
+/** The key file opens the quarantine that is there (read only: nothing is made or changed). */
+export async function checkKeyFits(config: DlpConfig): Promise<CheckResult> {
+  const check = 'quarantine-key-fits';
+  const { keyFile, database } = config.quarantine;
+  const shown = maskDatabaseUrl(database);
+  let key: Buffer;
+  try {
+    key = loadOrCreateKey(keyFile, { create: false }).key;
+  } catch {
+    return skip(check, `no key in ${keyFile} to try on the quarantine ${shown} (see quarantine-key above)`);
+  }
+  try {
+    const fit = await keyFitsQuarantine(database, key, POSTGRES_TIMEOUT_MS);
+    if (fit === 'new') return ok(check, `the quarantine ${shown} has not been written yet: it will be sealed with ${keyFile}`);
+    if (fit === 'fits') return ok(check, `${keyFile} is the key the quarantine ${shown} was written with`);
+    return fail(
+      check,
+      `${keyFile} is not the key the quarantine ${shown} was written with: held messages cannot be opened, and the relay will not start`,
+      `put back the key file the quarantine was written with (from the backup, or from the first relay that shares this database)`,
+    );
+  } catch (error) {
+    return skip(check, `could not read the quarantine ${shown} to try the key: ${withoutPassword(error instanceof Error ? error.message : String(error), database)}`);
+  }
 }
 
 export async function checkDatabase(config: DlpConfig): Promise<CheckResult> {
