@@ -22,7 +22,7 @@ export function validate<S extends z.ZodType>(yaml: YamlFile, schema: S, name: s
       let problem = issue.message;
       if (issue.code === 'unrecognized_keys') {
         path = [...path, issue.keys[0] ?? ''];
-        problem = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''} (check the spelling against README.md)`;
+        problem = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''} (check the spelling against docs/configuration.md)`;
       }
       const line = yaml.lineOf(path);
       return { file: name, key: path.join('.'), problem, ...(line ? { line } : {}) };
