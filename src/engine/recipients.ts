@@ -1,4 +1,4 @@
-import { DomainList, domainOfAddress, normaliseDomain } from '../config/domain-list.js';
+import { domainOfAddress, normaliseDomain } from '../config/domain-list.js';
 import type { RecipientLists } from '../config/settings.js';
 import type { ClassifiedRecipient, RecipientClass } from './types.js';
 

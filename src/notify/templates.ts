@@ -11,7 +11,7 @@ import type { DlpConfig } from '../config/load.js';
 import { readTemplateSources, TemplateError } from '../config/notice-templates.js';
 import type { TemplateSources } from '../config/settings.js';
 import { oneLine } from '../text/one-line.js';
-import { NOTICE_OUTCOMES, type NoticeModel, type NoticeOutcome } from './notice-model.js';
+import { NOTICE_OUTCOMES, type NoticeModel } from './notice-model.js';
 import { SAMPLE_NOTICE } from './sample-notice.js';
 
 export { readTemplateSources, TemplateError, type TemplateSources };

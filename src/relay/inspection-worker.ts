@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import workerpool from 'workerpool';
 import { loadConfig } from '../config/load.js';
 import { InspectionEngine } from '../engine/inspect.js';
-import type { Envelope, NormalisedMessage, Verdict } from '../engine/types.js';
+import type { NormalisedMessage, Verdict } from '../engine/types.js';
 import { senderNoticeFacts, type SenderNoticeFacts } from '../notify/facts.js';
 import { buildReviewDocument } from '../quarantine/review-document.js';
 import { loadRosterFiles } from '../roster/load-roster.js';
