@@ -229,14 +229,22 @@ export class KyselyQuarantineStore implements QuarantineStore {
   }
 
   /** One conditional upsert, so relays sharing the store cannot both win a period. */
-  async signatureSpent(key: string, now: Date): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('spent_signatures')
-      .select('signature_key')
-      .where('signature_key', '=', key)
-      .where('expires_at', '>', now.toISOString())
+  async claimSignature(key: string, expiresAt: Date, now: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('spent_signatures')
+      .values({ signature_key: key, expires_at: expiresAt.toISOString() })
+      .onConflict((conflict) =>
+        conflict
+          .column('signature_key')
+          .doUpdateSet({ expires_at: expiresAt.toISOString() })
+          .where('spent_signatures.expires_at', '<=', now.toISOString()),
+      )
       .executeTakeFirst();
-    return row !== undefined;
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async releaseSignature(key: string): Promise<void> {
+    await this.db.deleteFrom('spent_signatures').where('signature_key', '=', key).execute();
   }
 
   async spendSignature(key: string, expiresAt: Date): Promise<void> {

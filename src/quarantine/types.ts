@@ -188,10 +188,16 @@ export interface QuarantineStore {
   addNote(reference: string, author: string, text: string): Promise<boolean>;
   /** Removes the content of items decided before `before` (status becomes `expired`); returns how many. */
   purgeDecided(before: Date): Promise<number>;
-  /** Whether mail was accepted under this signature and its record has not expired (a Google Workspace source's proof). */
-  signatureSpent(key: string, now: Date): Promise<boolean>;
-  /** Records that mail was accepted under this signature, until `expiresAt`. */
+  /**
+   * Claims a signature for a message being taken (a Google Workspace source's proof), until
+   * `expiresAt`: false when another message holds it, or was accepted under it, and its record
+   * has not expired. One caller wins, however many relays share the store.
+   */
+  claimSignature(key: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /** Keeps a claimed signature until `expiresAt`: mail was accepted (or refused for good) under it. */
   spendSignature(key: string, expiresAt: Date): Promise<void>;
+  /** Gives a claim back: the message was answered 4xx, and its retry carries the same signature. */
+  releaseSignature(key: string): Promise<void>;
   /** Removes expired signature records; returns how many. */
   purgeSpentSignatures(now: Date): Promise<number>;
   /** True for exactly one caller per period: the one that should send the overdue reminder. */

@@ -24,6 +24,9 @@ export function addressOf(address: HarakaAddress | null | undefined): string {
 export interface HarakaTransaction {
   uuid: string;
   header: { get_all(name: string): string[] };
+  /** The header lines Haraka kept (at most connection.ini's headers.max_lines). */
+  header_lines?: string[];
+  cfg?: { headers?: { max_lines?: number } };
   mail_from: HarakaAddress;
   rcpt_to: HarakaAddress[];
   data_bytes: number;

@@ -94,7 +94,7 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     }
     const asDecided = refusal === (decision.kind === 'refuse' ? decision : undefined);
     // A final answer spends the message's proof (a Google signature cannot be used twice); a 4xx does not, since the retry carries it again.
-    if (source && (!refusal || refusal.code >= 500)) source.spent();
+    source?.answered(!refusal || refusal.code >= 500);
     if (!refusal) next();
     else {
       const [cls, subject, detail] = refusal.enhanced;
@@ -113,6 +113,13 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     if (!txn || !inspector || !dlpConfig) throw new Error('no transaction or no inspector');
     mailFrom = addressOf(txn.mail_from);
     rcptTo = txn.rcpt_to.map(addressOf);
+    // Haraka keeps only the first max_lines header lines, for every plugin and for delivery: what
+    // is past them can be neither checked nor passed on faithfully (and could hide a second
+    // tenant id or a name). The same bytes would fail again: refused for good.
+    const maxHeaderLines = txn.cfg?.headers?.max_lines ?? 1000;
+    if ((txn.header_lines?.length ?? 0) >= maxHeaderLines) {
+      return void answer(overInspectionLimit(reference, `its header has ${maxHeaderLines} lines or more`), 'refuse-over-limit');
+    }
     const { timeoutMs, maxWaitMs } = dlpConfig.inspection;
     this.inFlight?.onAbort(txn.uuid, () => {
       budget.abort();
@@ -150,7 +157,7 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
     txn.message_stream.get_data((raw) => {
       try {
         guard
-          .admitMessage(connection, { raw, mailFrom, header: (name) => txn.header.get_all(name) })
+          .admitMessage(connection, { raw, mailFrom })
           .then((admission) => {
             if (!admission.admitted) {
               sourceRefusal = admission.why;
@@ -158,8 +165,13 @@ export function inspect_message(this: DlpPlugin, next: Next, connection: HarakaC
               answer(decision, admission.temporary ? 'tempfail-source' : 'refuse-source');
               return undefined;
             }
+            if (answered) {
+              // The wait budget ran out while the proof was checked: the sender has its 451 and
+              // retries with the same signature, which it must find unclaimed.
+              admission.answered(false);
+              return undefined;
+            }
             source = admission;
-            if (answered) return undefined; // the wait budget ran out while the proof was checked
             return inspector.inspect(raw, { mailFrom, rcptTo }, reference, budget.signal, inspectionStarted);
           })
           .then(async (inspected) => {

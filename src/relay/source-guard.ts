@@ -7,6 +7,7 @@ import type { DlpConfig } from '../config/load.js';
 import type { SourceRule } from '../config/sources.js';
 import { admitConnection, describeSource, type ConnectionFacts } from '../sources/connection.js';
 import { txtResolver } from '../sources/dns.js';
+import { headerFieldValues } from '../sources/header-fields.js';
 import { proveDkim, proveTenant, TENANT_ID_HEADER, type Proof, type TxtResolver } from '../sources/message-proof.js';
 import type { SpentSignatures } from './spent-signatures.js';
 
@@ -38,8 +39,17 @@ function clientCertificateVerified(connection: HarakaClientConnection): boolean 
 }
 
 export type MessageAdmission =
-  | { admitted: true; source: SourceRule; detail: string; /** Call once the message is finally answered (not 4xx): a Google signature is then spent. */ spent(): void }
+  | {
+      admitted: true;
+      source: SourceRule;
+      detail: string;
+      /** Call once the message is answered: `final` (2xx or 5xx) spends a Google signature; a 4xx gives it back for the retry. */
+      answered(final: boolean): void;
+    }
   | { admitted: false; temporary: boolean; why: string; sources: SourceRule[] };
+
+/** A signature may be a little in the future (clocks differ): it stays usable that much longer. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export class SourceGuard {
   private resolverFor: { settings: DlpConfig['dns']; resolver: TxtResolver } | undefined;
@@ -57,7 +67,7 @@ export class SourceGuard {
     });
     if ('admitted' in admission) {
       connection.relaying = true;
-      connection.notes[ADMITTED_NOTE] = admission.admitted.map((s) => s.name);
+      connection.notes[ADMITTED_NOTE] = admission.admitted;
     }
     return admission;
   }
@@ -67,19 +77,30 @@ export class SourceGuard {
    * more than its connection; a cloud source needs the proof its kind gives, from any one of
    * the sources the connection was admitted as.
    */
-  async admitMessage(connection: HarakaClientConnection, message: { raw: Buffer; mailFrom: string; header(name: string): string[] }): Promise<MessageAdmission> {
-    const names = connection.notes[ADMITTED_NOTE];
-    const sources = this.config().sources.filter((s) => Array.isArray(names) && names.includes(s.name));
+  async admitMessage(connection: HarakaClientConnection, message: { raw: Buffer; mailFrom: string }): Promise<MessageAdmission> {
+    // The very rules the connection was admitted under, if they are still in force: a reload
+    // that changed a source (its kind, say) must not carry a connection admitted by the old one.
+    const admitted = connection.notes[ADMITTED_NOTE];
+    const inForce = this.config().sources;
+    const sources = Array.isArray(admitted) ? inForce.filter((s) => admitted.includes(s)) : [];
     if (sources.length === 0) return { admitted: false, temporary: true, why: 'the sources were reconfigured during the session', sources };
     const server = sources.find((s) => s.kind === 'server');
-    if (server) return { admitted: true, source: server, detail: 'mail server', spent: () => undefined };
+    if (server) return { admitted: true, source: server, detail: 'mail server', answered: () => undefined };
     const failures: Array<Proof & { proven: false }> = [];
     for (const source of sources) {
       const proof = await this.prove(source, message);
       if (proof.proven) {
-        const key = proof.signatureKey;
-        const keepMs = source.signatureMaxAgeMs ?? 0;
-        return { admitted: true, source, detail: proof.detail, spent: () => void (key && this.spent.remember(key, keepMs)) };
+        const signature = proof.signature;
+        const keepUntil = signature && new Date(signature.signedAt.getTime() + (source.signatureMaxAgeMs ?? 0) + CLOCK_SKEW_MS);
+        return {
+          admitted: true,
+          source,
+          detail: proof.detail,
+          answered: (final) => {
+            if (!signature) return;
+            void (final ? this.spent.spend(signature.key, keepUntil!) : this.spent.release(signature.key));
+          },
+        };
       }
       failures.push(proof);
     }
@@ -91,9 +112,9 @@ export class SourceGuard {
     };
   }
 
-  private prove(source: SourceRule, message: { raw: Buffer; mailFrom: string; header(name: string): string[] }): Promise<Proof> {
-    if (source.kind === 'microsoft365') return Promise.resolve(proveTenant(message.header(TENANT_ID_HEADER), source.tenantId!));
-    return proveDkim(message.raw, source, message.mailFrom, { resolver: this.resolver(), now: new Date(), seen: this.spent }).catch(
+  private prove(source: SourceRule, message: { raw: Buffer; mailFrom: string }): Promise<Proof> {
+    if (source.kind === 'microsoft365') return Promise.resolve(proveTenant(headerFieldValues(message.raw, TENANT_ID_HEADER), source.tenantId!));
+    return proveDkim(message.raw, source, message.mailFrom, { resolver: this.resolver(), now: new Date(), claim: (key) => this.spent.claim(key) }).catch(
       (error: unknown): Proof => ({ proven: false, temporary: true, why: `its DKIM signature could not be checked (${error instanceof Error ? error.message : String(error)})` }),
     );
   }

@@ -11,7 +11,7 @@ import { domainOfAddress } from '../config/domain-list.js';
 import type { SourceRule } from '../config/sources.js';
 
 export type Proof =
-  | { proven: true; detail: string; signatureKey?: string }
+  | { proven: true; detail: string; signature?: { key: string; signedAt: Date } }
   /** `temporary`: it could not be checked just now (a DNS failure); asking again later may prove it. */
   | { proven: false; why: string; temporary?: boolean };
 
@@ -42,7 +42,11 @@ export interface DkimProofDeps {
   resolver: TxtResolver;
   now: Date;
   /** Signatures mail has already been accepted under (a copy re-sent is refused). */
-  seen: { has(key: string): boolean | Promise<boolean> };
+  /**
+   * Claims the signature for this message: false when it is already used or claimed. May
+   * reject (the record cannot be read): the proof is then temporary.
+   */
+  claim(key: string): Promise<boolean>;
 }
 
 /** How far a signature's time may be in the future (clocks differ). */
@@ -71,8 +75,18 @@ export async function proveDkim(raw: Buffer, source: Pick<SourceRule, 'dkimDomai
   if (ours.length === 0) return { proven: false, why: `it has no DKIM signature of the trust's domains (${domains.entries.join(', ')})` };
   let why = '';
   for (const signature of ours) {
-    const problem = signatureProblem(signature, maxAgeMs, deps) ?? ((await deps.seen.has(signatureKey(signature))) ? `its DKIM signature of ${signature.signingDomain} has been used for an earlier message (a copy sent again)` : undefined);
-    if (!problem) return { proven: true, detail: `DKIM d=${signature.signingDomain} s=${signature.selector}`, signatureKey: signatureKey(signature) };
+    let problem = signatureProblem(signature, maxAgeMs, deps);
+    if (!problem) {
+      const key = signatureKey(signature);
+      try {
+        if (await deps.claim(key)) {
+          return { proven: true, detail: `DKIM d=${signature.signingDomain} s=${signature.selector}`, signature: { key, signedAt: new Date(signature.signTime!) } };
+        }
+      } catch (error) {
+        return { proven: false, temporary: true, why: `whether its DKIM signature was used before could not be checked just now (${error instanceof Error ? error.message : String(error)})` };
+      }
+      problem = `its DKIM signature of ${signature.signingDomain} has been used for an earlier message (a copy sent again)`;
+    }
     why ||= problem;
   }
   // The key could not be fetched: the message may be ours, so the sending server should try again.
@@ -102,8 +116,14 @@ function signatureProblem(signature: DkimResult, maxAgeMs: number, deps: Pick<Dk
   return undefined;
 }
 
+/**
+ * What identifies a signature: its domain and the signature's bytes. The base64 text of b= is
+ * not signed, and decoders forgive stray characters and padding, so a copy could carry the same
+ * signature written differently: the bytes, as the verifier itself decodes them, are the same.
+ */
 function signatureKey(signature: DkimResult): string {
-  return createHash('sha256').update(`${signature.signingDomain ?? ''}\0${signature.signature ?? ''}`).digest('base64url');
+  const bytes = Buffer.from((signature.signature ?? '').replace(/\s+/g, ''), 'base64');
+  return createHash('sha256').update(`${(signature.signingDomain ?? '').toLowerCase()}\0`).update(bytes).digest('base64url');
 }
 
 /** "40 minutes", "25 hours": how long ago a signature was made, as a technician reads it. */

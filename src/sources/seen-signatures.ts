@@ -1,8 +1,7 @@
 /**
- * Signatures this relay has accepted mail under, each kept as long as a signature of that
- * age could still be accepted. A genuine message passes through once; the same signature
- * again is a copy re-sent. Held in memory: a copy sent to a second relay of the same trust
- * is caught by the age limit instead.
+ * Signatures claimed or spent, in this process's memory, each kept as long as a signature of
+ * that age could still be accepted: the fast answer in front of the quarantine store's record
+ * (src/relay/spent-signatures.ts), which every relay sharing the store sees.
  */
 export class SeenSignatures {
   private readonly expiries = new Map<string, number>();
@@ -15,6 +14,10 @@ export class SeenSignatures {
   has(key: string): boolean {
     const expiry = this.expiries.get(key);
     return expiry !== undefined && expiry > this.now();
+  }
+
+  forget(key: string): void {
+    this.expiries.delete(key);
   }
 
   remember(key: string, keepMs: number): void {

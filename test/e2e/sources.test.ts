@@ -180,6 +180,17 @@ sources:
       await nothingDelivered();
     });
 
+    it("refuses another tenant's stamp pushed past the 1,000 header lines Haraka reads behind a forged one of ours, or folded", async () => {
+      // Haraka keeps only the first headers.max_lines lines, for checking and delivery alike: such a message is refused whole.
+      const filler = Array.from({ length: 1_100 }, (_, i) => `X-Filler-${i}: ${i}\n`).join('');
+      const pushed = letter(`${stamped(TENANT)}${filler}${stamped(OTHER_TENANT)}`);
+      const result = await sendRaw(relay.port, { from: STAFF, to: [PARTNER] }, pushed, fromExchangeOnline());
+      expect(result.response).toMatch(/^554 5\.3\.4 The message cannot be checked for personal data: its header has 1000 lines or more/);
+      const folded = letter(`X-MS-Exchange-CrossTenant-Id:\n ${OTHER_TENANT}\n${stamped(TENANT)}`);
+      expect((await sendRaw(relay.port, { from: STAFF, to: [PARTNER] }, folded, fromExchangeOnline())).code).toBe(550);
+      await nothingDelivered();
+    });
+
     it('requires TLS from Exchange Online: 530 5.7.0 without STARTTLS', async () => {
       const result = await sendRaw(relay.port, { from: STAFF, to: [PARTNER] }, letter(stamped(TENANT)), { localAddress: EXCHANGE_ONLINE_IP });
       expect(result.response).toMatch(/^530 5\.7\.0 Must issue a STARTTLS command first/);
@@ -207,6 +218,9 @@ sources:
       expect(dns.queries).toContain('TXT google._domainkey.example-trust.org.uk');
       const again = await sendRaw(relay.port, { from: STAFF, to: ['someone.else@riverside.example.com'] }, message, fromGmail());
       expect(again.response).toMatch(/^550 5\.7\.1 Not relayed: .*has been used for an earlier message/);
+      // The same signature written out differently (b= is not signed; base64 decoders forgive padding and stray characters).
+      const rewritten = Buffer.from(message.toString('latin1').replace(/\bb=/, 'b=.'), 'latin1');
+      expect((await sendRaw(relay.port, { from: STAFF, to: [PARTNER] }, rewritten, fromGmail())).response).toMatch(/has been used for an earlier message/);
       // The quarantine store remembers it: a restarted relay (or another one on the same database) refuses it too.
       await relay.kill();
       await relay.start();

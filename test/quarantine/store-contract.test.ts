@@ -331,17 +331,22 @@ describe.each([sqliteBackend(), postgresBackend()])('quarantine store on $name',
     expect(await store.claimReminder(new Date(now.getTime() + every), every)).toBe(false);
   });
 
-  it('remembers the signatures mail was accepted under until they expire, then forgets them', async () => {
+  it('lets one caller claim a signature, keeps it spent until it expires, and gives it back on release', async () => {
     const now = at(0);
+    const minute = 60_000;
     const day = 86_400_000;
-    expect(await store.signatureSpent('sig-a', now)).toBe(false);
+    const claims = await Promise.all([1, 2, 3].map(() => store.claimSignature('sig-a', new Date(now.getTime() + 10 * minute), now)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
     await store.spendSignature('sig-a', new Date(now.getTime() + day));
-    await store.spendSignature('sig-a', new Date(now.getTime() + day)); // the same message answered twice: no error
-    expect(await store.signatureSpent('sig-a', now)).toBe(true);
-    expect(await store.signatureSpent('sig-b', now)).toBe(false);
-    expect(await store.signatureSpent('sig-a', new Date(now.getTime() + day))).toBe(false);
-    await store.spendSignature('sig-b', new Date(now.getTime() + 2 * day));
-    expect(await store.purgeSpentSignatures(new Date(now.getTime() + day))).toBe(1);
-    expect(await store.signatureSpent('sig-b', new Date(now.getTime() + day))).toBe(true);
+    // Past the claim's ten minutes, but the signature was spent for a day.
+    expect(await store.claimSignature('sig-a', new Date(now.getTime() + day), new Date(now.getTime() + 20 * minute))).toBe(false);
+    expect(await store.claimSignature('sig-a', new Date(now.getTime() + 2 * day), new Date(now.getTime() + day))).toBe(true);
+    // Answered 4xx: given back, so the retry can claim it.
+    expect(await store.claimSignature('sig-b', new Date(now.getTime() + 10 * minute), now)).toBe(true);
+    await store.releaseSignature('sig-b');
+    expect(await store.claimSignature('sig-b', new Date(now.getTime() + 10 * minute), now)).toBe(true);
+    // A claim never settled lapses.
+    expect(await store.claimSignature('sig-b', new Date(now.getTime() + 30 * minute), new Date(now.getTime() + 11 * minute))).toBe(true);
+    expect(await store.purgeSpentSignatures(new Date(now.getTime() + 3 * day))).toBe(2);
   });
 });
