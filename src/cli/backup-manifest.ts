@@ -2,7 +2,7 @@
  * manifest.json: what a relay backup holds, where each part came from, and a SHA-256 for
  * every file, so that `dlp restore` can check the backup whole before it writes anything.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -109,6 +109,14 @@ export function readManifest(backupDir: string): BackupManifest {
 export async function verifyBackupFiles(backupDir: string, manifest: BackupManifest): Promise<void> {
   for (const file of manifest.files) {
     const path = join(backupDir, file.path);
+    // A link in a backup could make a restore read (and a later backup copy) something else entirely.
+    let linked: boolean;
+    try {
+      linked = lstatSync(path).isSymbolicLink();
+    } catch {
+      linked = false; // reported as unreadable below
+    }
+    if (linked) throw new DamagedBackupError(`the backup is damaged: ${path} is a symbolic link, and a backup holds only plain files`);
     let found: { bytes: number; sha256: string };
     try {
       found = await hashFile(path);

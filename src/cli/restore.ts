@@ -24,6 +24,9 @@ PostgreSQL that the restored dlp.yaml names), the outbox and Haraka's queue into
   --config DIR  where the configuration goes (default: $DLP_CONFIG_DIR, else the package's config/)
   --data DIR    where the relay's data goes (default: $DLP_DATA_DIR, else data/ beside the configuration)
   --force       replace a configuration directory that is not empty, and a quarantine already there
+  --allow-outside  write the key, database or outbox where the backup's dlp.yaml puts them outside
+                the configuration and data directories (otherwise refused: a backup must not choose
+                where a restore run as root writes)
 Exit status: 0 restored, 1 it failed part way, 2 usage error, or refused (nothing was changed).
 `;
 
@@ -58,7 +61,7 @@ export async function restoreCommand(argv: string[], io: Output): Promise<number
     args = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string' }, data: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, data: { type: 'string' }, force: { type: 'boolean' }, 'allow-outside': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     io.err(`dlp restore: ${error instanceof Error ? error.message : String(error)}\n${RESTORE_USAGE}`);
@@ -84,6 +87,7 @@ export async function restoreCommand(argv: string[], io: Output): Promise<number
     const configDir = configDirOf(args.values.config);
     targets = restoreTargets(backupDir, configDir, dataDirOf(configDir, args.values.data));
     if (isWithin(targets.configDir, backupDir) || isWithin(targets.dataDir, backupDir)) throw new RefusedError('restore somewhere outside the backup directory');
+    if (!args.values['allow-outside']) refuseOutside(targets);
     await refuseToReplace(targets, manifest, force);
   } catch (error) {
     io.err(`dlp restore: ${error instanceof Error ? error.message : String(error)}\nNothing was restored.\n`);
@@ -124,6 +128,26 @@ function restoreTargets(backupDir: string, configDir: string, dataDir: string): 
     outboxDir: placed(config.notifications?.outboxDir ?? join(dataDir, 'outbox')),
     queueDir: join(dataDir, 'haraka', 'queue'),
   };
+}
+
+/**
+ * The key, the database and the outbox go where the backup's own dlp.yaml says. A backup made
+ * by (or tampered with through) the relay's account must not choose where a restore run as
+ * root writes: anything outside the configuration and data directories needs --allow-outside.
+ */
+function refuseOutside(targets: RestoreTargets): void {
+  const places: Array<[string, string]> = [
+    ['quarantine.key_file', targets.keyFile],
+    ['notifications.outbox', targets.outboxDir],
+  ];
+  if (targets.database.startsWith('sqlite:')) places.push(['quarantine.database', targets.database.slice('sqlite:'.length)]);
+  const outside = places.filter(([, path]) => !isWithin(path, targets.configDir) && !isWithin(path, targets.dataDir));
+  if (outside.length > 0) {
+    throw new RefusedError(
+      `the backup's dlp.yaml puts ${outside.map(([key, path]) => `${key} at ${path}`).join(', ')}, outside ${targets.configDir} and ${targets.dataDir}: ` +
+        'check the backup is yours and those places are right, then add --allow-outside',
+    );
+  }
 }
 
 async function refuseToReplace(targets: RestoreTargets, manifest: BackupManifest, force: boolean): Promise<void> {
