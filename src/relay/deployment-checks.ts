@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import type { DlpConfig } from '../config/load.js';
 import { issueSentence, type Issue } from './issue.js';
 import { checkTlsCertificate, type CertificateCheck } from './tls-certificate.js';
-import { describeSources } from '../sources/connection.js';
+import { SHIPPED_RULES_DIR } from '../config/load.js';
+import { NetworkList, parseNetwork, parseNetworkListText } from '../config/networks.js';
+import type { SourceRule } from '../config/sources.js';
+import { describeSource, describeSources } from '../sources/connection.js';
+import { iniList, readHarakaIni } from './haraka-ini.js';
 
 /** What an issue is about, so that `dlp doctor` can say which parts are fine. */
 export type DeploymentPart = 'plugins' | 'tls-certificate' | 'sources' | 'policy';
@@ -78,6 +82,14 @@ export function checkDeployment(config: DlpConfig, plugins: readonly string[], n
       fix: "list the trust's mail servers or tenants under sources: in dlp.yaml",
     });
   }
+  for (const issue of sourceOverlaps(config.sources)) problem('sources', issue);
+  const proxies = iniList(readHarakaIni(join(config.configDir, 'connection.ini'))['haproxy'], 'hosts').filter(Boolean);
+  if (proxies.length > 0) {
+    warning('sources', {
+      finding: `connection.ini [haproxy] lets ${proxies.join(', ')} say, with the PROXY protocol, which address a client connects from: sources: then trusts what those hosts say`,
+      fix: 'list there only load balancers the trust runs, or remove the hosts[] lines',
+    });
+  }
   const unset = config.rules.filter((r) => !r.clauseSetByTrust && r.action !== 'pass').map((r) => r.id);
   if (unset.length > 0) {
     warning('policy', {
@@ -87,4 +99,48 @@ export function checkDeployment(config: DlpConfig, plugins: readonly string[], n
   }
   const sentences = (severity: DeploymentIssue['severity']): string[] => issues.filter((i) => i.severity === severity).map(issueSentence);
   return { problems: sentences('problem'), warnings: sentences('warning'), issues, certificate };
+}
+
+/** The providers whose sending addresses every one of their customers shares. */
+const SHARED_PROVIDER_LISTS = [
+  { label: "Exchange Online's sending addresses (every Microsoft 365 customer's)", file: 'sources/microsoft365.txt' },
+  { label: "Google's sending addresses (every Google customer's)", file: 'sources/google-workspace.txt' },
+];
+
+/**
+ * A mail server source is taken on its address alone. One that covers every address, or
+ * addresses a cloud provider sends from (shared by all its customers), is an open relay for
+ * everyone who can send from there: it stops start-up. (The provider's own source kind
+ * proves each message is the trust's.)
+ */
+function sourceOverlaps(sources: readonly SourceRule[]): Issue[] {
+  const issues: Issue[] = [];
+  const shared = [
+    ...sources.filter((s) => s.kind !== 'server').map((s) => ({ label: describeSource(s), networks: s.networks, fix: `mail from the provider is taken through ${s.name}` })),
+    ...SHARED_PROVIDER_LISTS.map(({ label, file }) => ({
+      label,
+      networks: new NetworkList(parseNetworkListText(readFileSync(join(SHIPPED_RULES_DIR, file), 'utf8')).entries),
+      fix: 'for a Microsoft 365 or Google Workspace tenant, use a source of that kind (docs/deploy/)',
+    })),
+  ];
+  for (const server of sources.filter((s) => s.kind === 'server')) {
+    const entries = server.networks.entries.map((entry) => ({ entry, network: parseNetwork(entry)! }));
+    const everything = entries.filter(({ network }) => network.prefix === 0).map(({ entry }) => entry);
+    if (everything.length > 0) {
+      issues.push({ finding: `${describeSource(server)} lists ${everything.join(', ')}, every address there is: anyone may relay through it`, fix: "list only the mail server's own addresses" });
+      continue;
+    }
+    for (const provider of shared) {
+      const overlapping = entries
+        .filter(({ entry, network }) => provider.networks.includes(network.address) || provider.networks.entries.some((c) => new NetworkList([entry]).includes(parseNetwork(c)!.address)))
+        .map(({ entry }) => entry);
+      if (overlapping.length > 0) {
+        issues.push({
+          finding: `${describeSource(server)} lists ${overlapping.join(', ')}, within ${provider.label}: anyone sending from there could relay through it, with no proof that the mail is the trust's`,
+          fix: `remove those addresses from ${server.name}; ${provider.fix}`,
+        });
+      }
+    }
+  }
+  return issues;
 }

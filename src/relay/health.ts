@@ -22,7 +22,8 @@ export interface HealthReport {
 
 export interface HealthSources extends Omit<MetricsSources, 'certificateExpiry'> {
   config(): DlpConfig;
-  certificate(): CertificateCheck;
+  /** The certificate Haraka serves (read when the relay started), and what is on disk now. */
+  certificate(): { inForce: CertificateCheck; onDisk: CertificateCheck };
   /** When a message last waited too long for an inspection process (answered 451 4.3.2). */
   lastBusyAt(): number | undefined;
   now?: () => number;
@@ -43,7 +44,8 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
     sources.held().then((h) => h ?? 'no store', (error: unknown) => (error instanceof Error ? error.message : String(error))),
     new Promise<string>((resolve) => setTimeout(resolve, STORE_TIMEOUT_MS, `no answer within ${STORE_TIMEOUT_MS / 1000} s`).unref()),
   ]);
-  checks['store'] = typeof held === 'string' ? { ok: false, detail: `the quarantine store cannot be used: ${held}` } : { ok: true, held: held.held, overdue: held.overdue };
+  // The reason is in the relay's log: an error text can carry a database user or a path, and this page needs no sign-in.
+  checks['store'] = typeof held === 'string' ? { ok: false, detail: 'the quarantine store cannot be used: see the relay\'s log' } : { ok: true, held: held.held, overdue: held.overdue };
 
   const stats = sources.inspection();
   const busyAt = sources.lastBusyAt();
@@ -72,7 +74,12 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
     };
   }
 
-  const certificate = sources.certificate();
+  const { inForce: certificate, onDisk } = sources.certificate();
+  // Haraka reads the certificate when it starts: a renewed file is served only after a restart.
+  const renewed =
+    certificate.state === 'ok' && onDisk.state === 'ok' && onDisk.notAfter.getTime() !== certificate.notAfter.getTime()
+      ? { renewed_on_disk: onDisk.notAfter.toISOString() }
+      : {};
   if (certificate.state === 'none') checks['certificate'] = { ok: true, detail: 'no TLS certificate: STARTTLS is not offered' };
   else if (certificate.state === 'invalid') checks['certificate'] = { ok: false, detail: certificate.problem };
   else {
@@ -82,7 +89,12 @@ export async function healthReport(sources: HealthSources): Promise<HealthReport
       ok: !failing,
       days_left: daysLeft,
       expires: certificate.notAfter.toISOString(),
-      ...(failing || certificate.warning ? { detail: `the TLS certificate expires in ${daysLeft} days: renew it` } : {}),
+      ...renewed,
+      ...('renewed_on_disk' in renewed
+        ? { detail: `the TLS certificate in use expires in ${daysLeft} days; a renewed one is on disk: restart the relay to use it` }
+        : failing || certificate.warning
+          ? { detail: `the TLS certificate expires in ${daysLeft} days: renew it` }
+          : {}),
     };
   }
 

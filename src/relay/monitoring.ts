@@ -25,9 +25,11 @@ const CERTIFICATE_RECHECK_MS = 60_000;
 export class RelayMonitoring {
   readonly metrics: RelayMetrics;
   private certificateChecked: { at: number; configDir: string; check: CertificateCheck } | undefined;
+  private inForce: CertificateCheck | undefined;
 
   constructor(private readonly parts: RelayParts) {
     this.metrics = new RelayMetrics(this.sources());
+    this.certificate(); // what Haraka loads as it starts
   }
 
   health(): Promise<HealthReport> {
@@ -51,14 +53,15 @@ export class RelayMonitoring {
       },
       outbox: async () => this.parts.mail()?.outboxState(),
       certificateExpiry: () => {
-        const check = this.certificate();
+        const check = this.certificate().inForce;
         return check.state === 'ok' ? check.notAfter : undefined;
       },
       rosterExportedAt: () => this.parts.roster()?.state.exportedAt,
     };
   }
 
-  private certificate(): CertificateCheck {
+  /** The certificate as on disk now (read at most once a minute). */
+  private onDisk(): CertificateCheck {
     const configDir = this.parts.config().configDir;
     const cached = this.certificateChecked;
     if (cached && cached.configDir === configDir && Date.now() - cached.at < CERTIFICATE_RECHECK_MS) return cached.check;
@@ -66,4 +69,12 @@ export class RelayMonitoring {
     this.certificateChecked = { at: Date.now(), configDir, check };
     return check;
   }
+
+  /** The certificate Haraka serves: the one on disk when the relay started. */
+  private certificate(): { inForce: CertificateCheck; onDisk: CertificateCheck } {
+    const onDisk = this.onDisk();
+    this.inForce ??= onDisk;
+    return { inForce: this.inForce, onDisk };
+  }
+
 }

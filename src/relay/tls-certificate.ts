@@ -6,6 +6,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { iniList, readHarakaIni } from './haraka-ini.js';
 import { isAbsolute, join } from 'node:path';
 import { issueSentence, type Issue } from './issue.js';
 
@@ -35,30 +36,9 @@ function invalid(finding: string, fix: string): CertificateCheck & { state: 'inv
 
 /** [main] key, cert and minVersion of Haraka's tls.ini (`key[]=` lists too); missing file: Haraka's defaults. */
 export function readTlsIni(configDir: string): TlsIniSettings {
-  const settings: TlsIniSettings = { keyFiles: [], certFiles: [], explicit: false };
-  let text = '';
-  try {
-    text = readFileSync(join(configDir, 'tls.ini'), 'utf8');
-  } catch {
-    // no tls.ini: Haraka's defaults
-  }
-  let section = 'main';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith(';') || line.startsWith('#')) continue;
-    const header = /^\[([^\]]+)\]$/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
-      continue;
-    }
-    const pair = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (!pair || section !== 'main') continue;
-    const name = pair[1]!.replace(/\[\]$/, '');
-    const value = pair[2]!.trim();
-    if (name === 'key') settings.keyFiles.push(value);
-    if (name === 'cert') settings.certFiles.push(value);
-    if (name === 'minVersion') settings.minVersion = value;
-  }
+  const main = readHarakaIni(join(configDir, 'tls.ini'))['main'];
+  const minVersion = iniList(main, 'minVersion')[0];
+  const settings: TlsIniSettings = { keyFiles: iniList(main, 'key'), certFiles: iniList(main, 'cert'), explicit: false, ...(minVersion ? { minVersion } : {}) };
   if (settings.keyFiles.length === 0) settings.keyFiles.push(DEFAULT_KEY);
   if (settings.certFiles.length === 0) settings.certFiles.push(DEFAULT_CERT);
   settings.explicit = settings.keyFiles.some((f) => f !== DEFAULT_KEY) || settings.certFiles.some((f) => f !== DEFAULT_CERT);

@@ -107,7 +107,9 @@ describe('/healthz names the part that fails (503)', () => {
       const report = JSON.parse(text) as { status: string; failing: string[]; checks: Record<string, { ok: boolean; detail?: string }> };
       expect(report.status).toBe('failing');
       expect(report.failing.sort()).toEqual(['certificate', 'roster', 'store']);
-      expect(report.checks['store']!.detail).toMatch(/the quarantine store cannot be used: .*ECONNREFUSED/);
+      expect(report.checks['store']!.detail).toBe("the quarantine store cannot be used: see the relay's log");
+      expect(text).not.toContain('postgres');
+      expect(relay.output).toMatch(/the quarantine store cannot be used.*ECONNREFUSED/);
       expect(report.checks['certificate']!.detail).toMatch(/the TLS certificate expires in 2 days: renew it/);
       expect(report.checks['roster']!.detail).toMatch(/the roster was exported 10 days ago: export it again from the MIS/);
       expect(report.checks['inspection']!.ok).toBe(true);

@@ -3,6 +3,7 @@ import { healthReport, type HealthSources } from '../../src/relay/health.js';
 import { BASE_DLP_YAML, configFrom } from '../support/config.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
+const NO_CERTIFICATE = { state: 'none', certPath: 'tls_cert.pem', keyPath: 'tls_key.pem' } as const;
 const withNotifications = configFrom(`${BASE_DLP_YAML}notifications:\n  from: dlp@example-trust.org.uk\nmonitoring:\n  outbox_max_pending: 5\n`);
 
 function sources(overrides: Partial<HealthSources> = {}): HealthSources {
@@ -12,7 +13,7 @@ function sources(overrides: Partial<HealthSources> = {}): HealthSources {
     inspection: () => ({ processes: 2, busy: 1, waiting: 0 }),
     held: async () => ({ held: 3, overdue: 1 }),
     outbox: async () => ({ pending: 0, failed: 0 }),
-    certificate: () => ({ state: 'none', certPath: 'tls_cert.pem', keyPath: 'tls_key.pem' }),
+    certificate: () => ({ inForce: NO_CERTIFICATE, onDisk: NO_CERTIFICATE }),
     rosterExportedAt: () => undefined,
     lastBusyAt: () => undefined,
     ...overrides,
@@ -47,6 +48,14 @@ describe('the health report (the parts the end-to-end test cannot easily break)'
   it('fails the store when it does not answer', async () => {
     const report = await healthReport(sources({ held: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) }));
     expect(report.failing).toEqual(['store']);
-    expect(report.checks['store']!.detail).toBe('the quarantine store cannot be used: connect ECONNREFUSED 127.0.0.1:5432');
+    expect(report.checks['store']!.detail).toBe("the quarantine store cannot be used: see the relay's log");
+    expect(JSON.stringify(report)).not.toContain('5432');
+  });
+
+  it('tells a renewed certificate on disk from the one in use, which Haraka serves until a restart', async () => {
+    const certificate = (days: number) => ({ state: 'ok' as const, certPath: 'tls_cert.pem', names: ['relay.example-trust.org.uk'], notAfter: new Date(NOW + days * 86_400_000), daysLeft: days });
+    const report = await healthReport(sources({ certificate: () => ({ inForce: certificate(3), onDisk: certificate(90) }) }));
+    expect(report.failing).toEqual(['certificate']);
+    expect(report.checks['certificate']).toMatchObject({ ok: false, days_left: 3, detail: 'the TLS certificate in use expires in 3 days; a renewed one is on disk: restart the relay to use it' });
   });
 });

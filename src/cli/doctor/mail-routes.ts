@@ -3,9 +3,9 @@
  * for released messages, notifications.submission for the relay's own emails. Each must
  * answer as a mail server; with none of them, Haraka delivers by MX itself.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DlpConfig } from '../../config/load.js';
+import { iniList, readHarakaIni } from '../../relay/haraka-ini.js';
 import { fail, ok, warn, type CheckResult } from './check-result.js';
 import { probeSmtp } from './smtp-probe.js';
 
@@ -35,7 +35,8 @@ export async function checkMailRoutes(config: DlpConfig, plugins: readonly strin
 
   if (plugins.includes('queue/smtp_forward')) {
     const iniPath = join(config.configDir, 'smtp_forward.ini');
-    const main = readIniMain(iniPath);
+    const section = readHarakaIni(iniPath)['main'];
+    const main = { host: iniList(section, 'host').at(-1), port: iniList(section, 'port').at(-1), auth_user: iniList(section, 'auth_user').at(-1), enable_outbound: iniList(section, 'enable_outbound').at(-1) };
     if (!main.host) {
       results.push(fail('smarthost', `${join(config.configDir, 'plugins')} lists queue/smtp_forward, and ${iniPath} names no host`, `set host= and port= in ${iniPath}, or remove queue/smtp_forward from plugins to deliver by MX`));
     } else if (!isPort(main.port ?? '25')) {
@@ -90,28 +91,4 @@ async function checkRoute(route: MailRoute): Promise<CheckResult> {
 
 function isPort(text: string): boolean {
   return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
-}
-
-/** The [main] section (the keys before any section) of a Haraka .ini file; missing file: nothing. */
-function readIniMain(path: string): Record<string, string> {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return {};
-  }
-  const values: Record<string, string> = {};
-  let section = 'main';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith(';') || line.startsWith('#')) continue;
-    const header = /^\[([^\]]+)\]$/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
-      continue;
-    }
-    const pair = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (pair && section === 'main') values[pair[1]!] = pair[2]!.trim();
-  }
-  return values;
 }
