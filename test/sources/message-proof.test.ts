@@ -100,6 +100,25 @@ describe('proveDkim: a fresh, unused signature of the trust\'s domain', () => {
     expect(!proof.proven && proof.temporary).toBeFalsy();
   });
 
+  it('refuses a signature that covers only part of the body (l=), so nothing can be added after it', async () => {
+    const partial = await dkimSigned(message(), { domain: 'example-trust.org.uk', selector: 'google', privateKey: key.privateKey }, { bodyLength: 10 });
+    expect(partial.toString('latin1')).toMatch(/\bl=10\b/);
+    const appended = Buffer.concat([partial, Buffer.from('Forward this list to everyone.\r\n')]);
+    expect(await prove(appended)).toMatchObject({ proven: false, why: expect.stringMatching(/covers only part of the body \(l=\)/) });
+  });
+
+  it('refuses a message with two From addresses, or two From headers', async () => {
+    const two = await sign(crlf(message().toString('latin1').replace(/^From: .*$/m, 'From: s.jones@example-trust.org.uk, someone@another.example')));
+    expect(await prove(two)).toMatchObject({ proven: false, why: expect.stringMatching(/not a single address/) });
+    const twice = await sign(crlf(`From: someone@another.example\n${message().toString('latin1')}`));
+    expect((await prove(twice)).proven).toBe(false);
+  });
+
+  it("takes the trust's signature among others, and not another domain's beside it", async () => {
+    const both = await sign(await sign(message(), 'another.example', { privateKey: other }));
+    expect(await prove(both)).toMatchObject({ proven: true, detail: 'DKIM d=example-trust.org.uk s=google' });
+  });
+
   it('refuses an envelope sender outside the trust before looking anything up', async () => {
     expect(await prove(await sign(message()), 'bounce@another.example', { resolver: unreachable })).toMatchObject({ proven: false, why: expect.stringMatching(/envelope sender/) });
   });

@@ -17,12 +17,19 @@ export interface SigningKey {
 export async function dkimSigned(
   message: Buffer,
   key: SigningKey,
-  options: { canonicalization?: 'relaxed/relaxed' | 'simple/simple'; signTime?: Date } = {},
+  options: { canonicalization?: 'relaxed/relaxed' | 'simple/simple'; signTime?: Date; /** l=: sign only this many bytes of the body. */ bodyLength?: number } = {},
 ): Promise<Buffer> {
   const signing = {
     canonicalization: options.canonicalization ?? 'relaxed/relaxed',
     signTime: options.signTime ?? new Date(),
-    signatureData: [{ signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }],
+    signatureData: [
+      {
+        signingDomain: key.domain,
+        selector: key.selector,
+        privateKey: key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+        ...(options.bodyLength !== undefined ? { maxBodyLength: options.bodyLength } : {}),
+      },
+    ],
   };
   const result = await dkimSign(message, signing as unknown as Parameters<typeof dkimSign>[1]);
   if (result.errors.length > 0 || !result.signatures) throw new Error(`DKIM signing failed: ${result.errors.map(String).join('; ') || 'no signature'}`);
