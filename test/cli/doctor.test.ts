@@ -381,15 +381,21 @@ describe('dlp doctor warnings', () => {
     }
   });
 
+  it('fails a mail server source inside a cloud source\'s addresses: an open relay for that provider\'s customers', async () => {
+    const { status, lines } = await doctorJson(deployment({ m365Ranges: [...M365_RANGES, '192.0.2.0/24'] }));
+    expect(status).toBe(1);
+    expect(lines.find((l) => l.status === 'FAIL')).toMatchObject({ message: expect.stringMatching(/mail server "office" lists 192\.0\.2\.10, within Microsoft 365 tenant "m365"/) });
+  });
+
   it("warns when a provider's address list differs from its SPF record, listing what is missing and extra", async () => {
-    const ranges = M365_RANGES.filter((r) => r !== '104.47.0.0/17').concat('192.0.2.0/24');
+    const ranges = M365_RANGES.filter((r) => r !== '104.47.0.0/17').concat('198.51.100.0/24');
     const { status, lines } = await doctorJson(deployment({ m365Ranges: ranges }));
     expect(status).toBe(0);
     expect(line(lines, 'source-spf:m365')).toMatchObject({
       status: 'WARN',
       message:
         `the addresses of Microsoft 365 tenant "m365" differ from Microsoft's SPF record (spf.protection.outlook.com): ` +
-        'in SPF but not admitted (mail from there is refused): 104.47.0.0/17; admitted but not in SPF: 192.0.2.0/24',
+        'in SPF but not admitted (mail from there is refused): 104.47.0.0/17; admitted but not in SPF: 198.51.100.0/24',
       fix: expect.stringContaining('dig +short TXT spf.protection.outlook.com'),
     });
   });
