@@ -81,7 +81,9 @@ beforeAll(async () => {
       smarthostPort: sink.port,
       pluginsDir: join(REPO_ROOT, 'bench/haraka-plugins'),
       plugins,
-      configFiles: { 'tls_cert.pem': certificate.cert, 'tls_key.pem': certificate.key, 'tls.ini': readFileSync(join(SHIPPED_CONFIG_DIR, 'tls.ini'), 'utf8') },
+      ...(plugins.includes('tls')
+        ? { configFiles: { 'tls_cert.pem': certificate.cert, 'tls_key.pem': certificate.key, 'tls.ini': readFileSync(join(SHIPPED_CONFIG_DIR, 'tls.ini'), 'utf8') } }
+        : {}),
     }).start();
     return { name, relay, sink, job };
   };
